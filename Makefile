@@ -1,0 +1,47 @@
+# Thin wrapper over CMake. `make run` and `make test` install what is missing first.
+JOBS ?= $(shell nproc)
+PYTEST ?= /usr/bin/python3 -m pytest
+
+.PHONY: all build run test unit san integration fuzz bench format clean
+
+all: build
+
+build:
+	@scripts/bootstrap build
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j$(JOBS)
+
+run: build
+	build/cairn agent -dev -ui
+
+# Every test: unit tests (plain and under ASan+UBSan), fuzz corpora, integration tests.
+test:
+	@scripts/bootstrap test
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory unit san integration
+
+unit: build
+	cd build && ctest --output-on-failure -j$(JOBS)
+
+san:
+	@cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	@cmake --build build-san -j$(JOBS)
+	cd build-san && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+
+integration: build
+	$(PYTEST) -q -x tests/integration
+
+# libFuzzer builds of every target under tests/fuzz (clang).
+fuzz:
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCAIRN_FUZZ=ON -DCAIRN_SANITIZE=ON >/dev/null
+	@cmake --build build-fuzz -j$(JOBS)
+
+bench: build
+	@scripts/bootstrap bench
+	bench/kv.sh
+
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build build-san build-fuzz

@@ -1,0 +1,270 @@
+/* Streaming JSON writer (see jsonw.h). */
+#include "base/jsonw.h"
+
+#include "base/b64.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void jsonw_init(struct jsonw *w, struct buf *out, bool pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->pretty = pretty;
+}
+
+static void newline_indent(struct jsonw *w)
+{
+	buf_putc(w->out, '\n');
+	for (int i = 0; i < w->depth; i++)
+		buf_append(w->out, "    ", 4);
+}
+
+/* Separator and indentation before a value or a key. */
+static void before_item(struct jsonw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->depth == 0)
+		return;
+	if (w->has_items[w->depth - 1])
+		buf_putc(w->out, ',');
+	w->has_items[w->depth - 1] = true;
+	if (w->pretty)
+		newline_indent(w);
+}
+
+static void open(struct jsonw *w, char c)
+{
+	before_item(w);
+	buf_putc(w->out, c);
+	if (w->depth < JSONW_MAX_DEPTH)
+		w->has_items[w->depth] = false;
+	w->depth++;
+}
+
+static void close(struct jsonw *w, char c)
+{
+	w->depth--;
+	if (w->pretty && w->depth < JSONW_MAX_DEPTH && w->has_items[w->depth])
+		newline_indent(w);
+	buf_putc(w->out, c);
+}
+
+void jsonw_obj_open(struct jsonw *w)
+{
+	open(w, '{');
+}
+
+void jsonw_obj_close(struct jsonw *w)
+{
+	close(w, '}');
+}
+
+void jsonw_arr_open(struct jsonw *w)
+{
+	open(w, '[');
+}
+
+void jsonw_arr_close(struct jsonw *w)
+{
+	close(w, ']');
+}
+
+void jsonw_key(struct jsonw *w, const char *key)
+{
+	before_item(w);
+	json_escape(w->out, key, strlen(key));
+	if (w->pretty)
+		buf_append(w->out, ": ", 2);
+	else
+		buf_putc(w->out, ':');
+	w->after_key = true;
+}
+
+/* Length of the valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	unsigned min;
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) {
+		len = 2;
+		min = 0x80;
+		c &= 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3;
+		min = 0x800;
+		c &= 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4;
+		min = 0x10000;
+		c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void json_escape(struct buf *out, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	buf_reserve(out, n + 2);
+	buf_putc(out, '"');
+	size_t i = 0;
+	while (i < n) {
+		size_t start = i;
+		/* copy the run of bytes that need no escaping */
+		while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\' &&
+		       s[i] != '<' && s[i] != '>' && s[i] != '&')
+			i++;
+		if (i > start)
+			buf_append(out, s + start, i - start);
+		if (i >= n)
+			break;
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			switch (c) {
+			case '"':
+				buf_append(out, "\\\"", 2);
+				break;
+			case '\\':
+				buf_append(out, "\\\\", 2);
+				break;
+			case '\n':
+				buf_append(out, "\\n", 2);
+				break;
+			case '\r':
+				buf_append(out, "\\r", 2);
+				break;
+			case '\t':
+				buf_append(out, "\\t", 2);
+				break;
+			default: {
+				char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+				buf_append(out, e, 6);
+			}
+			}
+			i++;
+			continue;
+		}
+		size_t len = utf8_len(s + i, n - i);
+		if (len == 0) {
+			buf_append(out, "\\ufffd", 6);
+			i++;
+		} else if (len == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+			   (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+			buf_append(out, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			i += 3;
+		} else {
+			buf_append(out, s + i, len);
+			i += len;
+		}
+	}
+	buf_putc(out, '"');
+}
+
+void jsonw_str(struct jsonw *w, const char *s)
+{
+	if (!s) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_strn(w, s, strlen(s));
+}
+
+void jsonw_strn(struct jsonw *w, const char *s, size_t n)
+{
+	before_item(w);
+	json_escape(w->out, s, n);
+}
+
+void jsonw_int(struct jsonw *w, int64_t v)
+{
+	before_item(w);
+	buf_put_i64(w->out, v);
+}
+
+void jsonw_uint(struct jsonw *w, uint64_t v)
+{
+	before_item(w);
+	buf_put_u64(w->out, v);
+}
+
+void jsonw_double(struct jsonw *w, double v)
+{
+	before_item(w);
+	if (!isfinite(v)) {
+		buf_puts(w->out, "0");
+		return;
+	}
+	if (v == (double)(int64_t)v && fabs(v) < 1e15)
+		buf_put_i64(w->out, (int64_t)v);
+	else
+		buf_printf(w->out, "%.17g", v);
+}
+
+void jsonw_bool(struct jsonw *w, bool v)
+{
+	before_item(w);
+	buf_puts(w->out, v ? "true" : "false");
+}
+
+void jsonw_null(struct jsonw *w)
+{
+	before_item(w);
+	buf_puts(w->out, "null");
+}
+
+void jsonw_base64(struct jsonw *w, const void *p, size_t n)
+{
+	before_item(w);
+	buf_putc(w->out, '"');
+	b64_encode(w->out, p, n);
+	buf_putc(w->out, '"');
+}
+
+void jsonw_raw(struct jsonw *w, const char *json, size_t n)
+{
+	before_item(w);
+	buf_append(w->out, json, n);
+}
+
+void jsonw_kstr(struct jsonw *w, const char *key, const char *s)
+{
+	jsonw_key(w, key);
+	jsonw_str(w, s);
+}
+
+void jsonw_kint(struct jsonw *w, const char *key, int64_t v)
+{
+	jsonw_key(w, key);
+	jsonw_int(w, v);
+}
+
+void jsonw_kuint(struct jsonw *w, const char *key, uint64_t v)
+{
+	jsonw_key(w, key);
+	jsonw_uint(w, v);
+}
+
+void jsonw_kbool(struct jsonw *w, const char *key, bool v)
+{
+	jsonw_key(w, key);
+	jsonw_bool(w, v);
+}
