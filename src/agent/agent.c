@@ -1,0 +1,433 @@
+/*
+ * Agent boot and shutdown (see agent.h).
+ *
+ * Order at start: configuration, logging, data dir and node ID, PID file, the
+ * state store, Raft (servers), the HTTP API, then the loop. Order at stop (SIGINT,
+ * SIGTERM): stop accepting HTTP (parked blocking queries are cancelled), close
+ * Raft (pending writes fail), close the remaining handles, let the loop drain,
+ * free the store, remove the -dev data dir and the PID file.
+ *
+ * Per loop iteration, a prepare handle flushes the store's fired watchers so a
+ * burst of applies wakes each blocking query once (Redis's before-sleep hook).
+ * A one-second timer refreshes gauges. Everything runs on the loop thread.
+ */
+#include "agent/agent.h"
+
+#include "agent/identity.h"
+#include "api/api.h"
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "base/version.h"
+#include "config/config.h"
+#include "consensus/consensus.h"
+#include "http/http.h"
+#include "state/store.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct agent {
+	uv_loop_t loop;
+	int argc;
+	char **argv;
+	struct config cfg;
+	char *data_dir;	   /* cfg.data_dir, or the -dev temporary dir */
+	bool dev_dir;	   /* data_dir is ours to remove */
+	char *node_id;
+	char advertise[64];
+	struct store *store;
+	struct consensus *cons;
+	struct http_server *http;
+	struct metrics *metrics;
+	struct api api;
+	uv_prepare_t flush;
+	uv_timer_t tick;
+	uv_signal_t sigint, sigterm, sighup;
+	bool stopping;
+	int exit_code;
+};
+
+static void flush_watches(uv_prepare_t *h)
+{
+	struct agent *ag = h->data;
+	store_watch_flush(ag->store);
+}
+
+static long rss_bytes(void)
+{
+	long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%*s %ld", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return pages * sysconf(_SC_PAGESIZE);
+}
+
+static void tick(uv_timer_t *t)
+{
+	struct agent *ag = t->data;
+	struct metrics *m = ag->metrics;
+	metrics_gauge(m, M_RUNTIME_RSS, (double)rss_bytes());
+	metrics_gauge(m, M_RUNTIME_UPTIME, (double)(uv_hrtime() - ag->api.start_ns) / 1e9);
+	metrics_gauge(m, M_KV_ENTRIES, (double)kv_count(ag->store));
+	if (ag->http)
+		metrics_gauge(m, M_HTTP_CONNECTIONS, (double)http_server_conn_count(ag->http));
+	if (ag->cons) {
+		struct consensus_stats st;
+		consensus_get_stats(ag->cons, &st);
+		metrics_gauge(m, M_RAFT_LEADER, consensus_is_leader(ag->cons));
+		metrics_gauge(m, M_RAFT_LAST_INDEX, (double)st.last_log_index);
+		metrics_gauge(m, M_RAFT_APPLIED_INDEX, (double)st.applied_index);
+		metrics_gauge(m, M_RAFT_SNAPSHOTS, (double)st.snapshots);
+	}
+}
+
+/* ---- shutdown ---- */
+
+static void close_rest(struct agent *ag)
+{
+	uv_close((uv_handle_t *)&ag->flush, NULL);
+	uv_close((uv_handle_t *)&ag->tick, NULL);
+	uv_close((uv_handle_t *)&ag->sigint, NULL);
+	uv_close((uv_handle_t *)&ag->sigterm, NULL);
+	uv_close((uv_handle_t *)&ag->sighup, NULL);
+}
+
+static void consensus_closed(void *arg)
+{
+	struct agent *ag = arg;
+	ag->cons = NULL;
+	close_rest(ag);
+}
+
+static void http_closed(void *arg)
+{
+	struct agent *ag = arg;
+	ag->http = NULL;
+	if (ag->cons)
+		consensus_close(ag->cons, consensus_closed, ag);
+	else
+		close_rest(ag);
+}
+
+static void agent_stop(struct agent *ag)
+{
+	if (ag->stopping)
+		return;
+	ag->stopping = true;
+	log_info("agent", "Requesting shutdown");
+	if (ag->http)
+		http_server_close(ag->http, http_closed, ag);
+	else
+		http_closed(ag);
+}
+
+/* ---- signals and reload ---- */
+
+static void agent_reload(void *arg)
+{
+	struct agent *ag = arg;
+	struct config next;
+	struct buf err = BUF_INIT;
+	log_info("agent", "Reloading configuration...");
+	if (config_load(ag->argc, ag->argv, &next, &err)) {
+		log_error("agent", "Failed to reload configs: %s", buf_cstr(&err));
+		buf_free(&err);
+		return;
+	}
+	enum log_level level;
+	if (next.log_level && log_level_parse(next.log_level, &level) == 0 &&
+	    level != log_get_level()) {
+		log_setup(level, ag->cfg.log_json);
+		log_info("agent", "log level changed to %s", log_level_name(level));
+	}
+	config_free(&next);
+	buf_free(&err);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct agent *ag = s->data;
+	if (signum == SIGHUP) {
+		log_info("agent", "Caught signal: hangup");
+		agent_reload(ag);
+		return;
+	}
+	log_info("agent", "Caught signal: %s", signum == SIGINT ? "interrupt" : "terminated");
+	if (signum == SIGINT)
+		log_info("agent", "Gracefully shutting down agent...");
+	agent_stop(ag);
+}
+
+/* ---- start ---- */
+
+/* Consul advertises the bind address, or with 0.0.0.0 the first private IPv4. */
+static void pick_advertise(struct agent *ag)
+{
+	const struct config *c = &ag->cfg;
+	const char *a = c->advertise_addr && *c->advertise_addr ? c->advertise_addr : c->bind_addr;
+	if (a && *a && strcmp(a, "0.0.0.0") != 0 && strcmp(a, "::") != 0) {
+		snprintf(ag->advertise, sizeof(ag->advertise), "%s", a);
+		return;
+	}
+	snprintf(ag->advertise, sizeof(ag->advertise), "127.0.0.1");
+	struct ifaddrs *ifs, *i;
+	if (getifaddrs(&ifs))
+		return;
+	for (i = ifs; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		uint32_t ip = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		bool private = (ip >> 24) == 10 || (ip >> 20) == 0xac1 || (ip >> 16) == 0xc0a8 ||
+			       (ip >> 22) == (100u << 2 | 1); /* 100.64/10 */
+		if (private) {
+			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+				  ag->advertise, sizeof(ag->advertise));
+			break;
+		}
+	}
+	freeifaddrs(ifs);
+}
+
+static int prepare_identity(struct agent *ag, struct buf *err)
+{
+	const struct config *c = &ag->cfg;
+	if (c->dev && (!c->data_dir || !*c->data_dir)) {
+		ag->data_dir = identity_dev_dir();
+		ag->dev_dir = true;
+		if (!ag->data_dir) {
+			buf_printf(err, "failed to create a temporary data directory");
+			return -1;
+		}
+	} else {
+		ag->data_dir = xstrdup(c->data_dir);
+		int rv = identity_mkdir(ag->data_dir);
+		if (rv) {
+			buf_printf(err, "Error creating data dir %s: %s", ag->data_dir,
+				   cairn_strerror(rv));
+			return -1;
+		}
+	}
+	ag->node_id = identity_node_id(ag->data_dir, c->node_id, err);
+	return ag->node_id ? 0 : -1;
+}
+
+static int write_pid_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%d", (int)getpid());
+	return fclose(f);
+}
+
+static int start_consensus(struct agent *ag, struct buf *err)
+{
+	const struct config *c = &ag->cfg;
+	char dir[4096], addr[96], bind[96];
+	snprintf(dir, sizeof(dir), "%s/raft", ag->data_dir);
+	snprintf(addr, sizeof(addr), "%s:%d", ag->advertise, c->ports.server);
+	const char *b = c->bind_addr && *c->bind_addr ? c->bind_addr : "0.0.0.0";
+	snprintf(bind, sizeof(bind), "%s:%d", strcmp(b, "::") == 0 ? "0.0.0.0" : b,
+		 c->ports.server);
+	bool bootstrap = c->dev || c->bootstrap || c->bootstrap_expect == 1;
+	if (!bootstrap)
+		log_warn("agent.server", "bootstrap_expect = %d: waiting for %d servers; "
+					 "forming a multi-server cluster needs gossip (not in "
+					 "this build yet)",
+			 c->bootstrap_expect, c->bootstrap_expect);
+	struct consensus_config cc = {
+		.dir = dir,
+		.address = addr,
+		.bind = bind,
+		.id = identity_raft_id(ag->node_id),
+		.bootstrap = bootstrap,
+		.raft_multiplier = (unsigned)c->raft_multiplier,
+		.snapshot_threshold = (unsigned)c->raft_snapshot_threshold,
+		.trailing_logs = (unsigned)c->raft_trailing_logs,
+	};
+	return consensus_start(&ag->loop, ag->store, &cc, &ag->cons, err);
+}
+
+/* client_addr may list several space-separated addresses. */
+static char **split_addrs(const char *list)
+{
+	size_t n = 0;
+	char **out = xcalloc(strlen(list) / 2 + 2, sizeof(char *));
+	char *copy = xstrdup(list), *save = NULL;
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		out[n++] = xstrdup(t);
+	free(copy);
+	return out;
+}
+
+static void free_addrs(char **a)
+{
+	for (char **p = a; *p; p++)
+		free(*p);
+	free(a);
+}
+
+static int start_http(struct agent *ag, struct buf *err)
+{
+	const struct config *c = &ag->cfg;
+	if (c->ports.http < 0)
+		return 0;
+	char **addrs = split_addrs(c->client_addr && *c->client_addr ? c->client_addr
+								  : "127.0.0.1");
+	struct http_server_config hc = {
+		.addrs = (const char **)addrs,
+		.port = c->ports.http,
+		.max_body = 64u << 20,
+		.max_conns_per_client = (int)c->http_max_conns_per_client,
+		.idle_timeout_ms = 0,
+		.dispatch = api_dispatch,
+		.on_headers = api_on_headers,
+		.ctx = &ag->api,
+	};
+	int rv = http_server_start(&ag->loop, &hc, &ag->http, err);
+	if (rv == 0)
+		for (char **p = addrs; *p; p++)
+			log_info("agent", "Started HTTP server: address=%s:%d network=tcp", *p,
+				 c->ports.http);
+	free_addrs(addrs);
+	return rv;
+}
+
+static void banner(struct agent *ag)
+{
+	const struct config *c = &ag->cfg;
+	printf("==> Starting Consul agent...\n"
+	       "               Version: '%s'\n"
+	       "            Build Date: '%s'\n"
+	       "               Node ID: '%s'\n"
+	       "             Node name: '%s'\n"
+	       "            Datacenter: '%s' (Segment: '%s')\n"
+	       "                Server: %s (Bootstrap: %s)\n"
+	       "           Client Addr: [%s] (HTTP: %d, HTTPS: %d, gRPC: %d, DNS: %d)\n"
+	       "          Cluster Addr: %s (LAN: %d, WAN: %d)\n"
+	       "     Gossip Encryption: %s\n"
+	       "           ACL Enabled: %s\n\n"
+	       "==> Log data will now stream in as it occurs:\n\n",
+	       CAIRN_CONSUL_VERSION, CAIRN_BUILD_DATE, ag->node_id, c->node_name, c->datacenter,
+	       c->server ? "<all>" : "", c->server ? "true" : "false",
+	       (c->bootstrap || c->bootstrap_expect == 1 || c->dev) ? "true" : "false",
+	       c->client_addr, c->ports.http, c->ports.https, c->ports.grpc, c->ports.dns,
+	       ag->advertise, c->ports.serf_lan, c->ports.serf_wan,
+	       c->encrypt && *c->encrypt ? "true" : "false", c->acl_enabled ? "true" : "false");
+	fflush(stdout);
+}
+
+static void init_handles(struct agent *ag)
+{
+	uv_prepare_init(&ag->loop, &ag->flush);
+	ag->flush.data = ag;
+	uv_prepare_start(&ag->flush, flush_watches);
+	uv_timer_init(&ag->loop, &ag->tick);
+	ag->tick.data = ag;
+	uv_timer_start(&ag->tick, tick, 0, 1000);
+	uv_signal_t *sigs[] = {&ag->sigint, &ag->sigterm, &ag->sighup};
+	int nums[] = {SIGINT, SIGTERM, SIGHUP};
+	for (int i = 0; i < 3; i++) {
+		uv_signal_init(&ag->loop, sigs[i]);
+		sigs[i]->data = ag;
+		uv_signal_start(sigs[i], on_signal, nums[i]);
+	}
+}
+
+static int agent_start(struct agent *ag, struct buf *err)
+{
+	const struct config *c = &ag->cfg;
+	if (!c->server) {
+		buf_printf(err, "client agents (no -server) need the gossip and RPC layers, "
+				"which this build does not have yet; run with -server");
+		return -1;
+	}
+	if (prepare_identity(ag, err))
+		return -1;
+	if (c->pid_file && *c->pid_file && write_pid_file(c->pid_file)) {
+		buf_printf(err, "Could not write PID file %s", c->pid_file);
+		return -1;
+	}
+	pick_advertise(ag);
+	banner(ag);
+	ag->store = store_new();
+	ag->metrics = metrics_new(uv_hrtime());
+	ag->api = (struct api){
+		.loop = &ag->loop,
+		.store = ag->store,
+		.cfg = &ag->cfg,
+		.metrics = ag->metrics,
+		.start_ns = uv_hrtime(),
+		.node_id = ag->node_id,
+		.reload = agent_reload,
+		.agent = ag,
+	};
+	init_handles(ag);
+	if (start_consensus(ag, err))
+		return -1;
+	ag->api.cons = ag->cons;
+	return start_http(ag, err);
+}
+
+static void agent_cleanup(struct agent *ag)
+{
+	if (ag->store)
+		store_free(ag->store);
+	metrics_free(ag->metrics);
+	if (ag->cfg.pid_file && *ag->cfg.pid_file)
+		unlink(ag->cfg.pid_file);
+	if (ag->dev_dir && ag->data_dir)
+		identity_remove_tree(ag->data_dir);
+	free(ag->data_dir);
+	free(ag->node_id);
+	config_free(&ag->cfg);
+}
+
+int agent_main(int argc, char **argv)
+{
+	struct agent *ag = xcalloc(1, sizeof(*ag));
+	struct buf err = BUF_INIT;
+	ag->argc = argc;
+	ag->argv = argv;
+	if (config_load(argc, argv, &ag->cfg, &err)) {
+		fprintf(stderr, "==> %s\n", buf_cstr(&err));
+		buf_free(&err);
+		free(ag);
+		return 1;
+	}
+	enum log_level level = LOG_INFO;
+	if (ag->cfg.log_level)
+		log_level_parse(ag->cfg.log_level, &level);
+	log_setup(level, ag->cfg.log_json);
+	uv_loop_init(&ag->loop);
+	int rc = 0;
+	if (agent_start(ag, &err)) {
+		fprintf(stderr, "==> %s\n", buf_cstr(&err));
+		log_error("agent", "startup error: %s", buf_cstr(&err));
+		rc = 1;
+		if (uv_loop_alive(&ag->loop)) {
+			ag->stopping = false;
+			agent_stop(ag);
+		}
+	} else {
+		log_info("agent", "Consul agent running!");
+	}
+	uv_run(&ag->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&ag->loop);
+	if (rc == 0)
+		log_info("agent", "shutdown complete");
+	agent_cleanup(ag);
+	buf_free(&err);
+	free(ag);
+	return rc;
+}

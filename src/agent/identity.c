@@ -1,0 +1,141 @@
+/* Data directory and node ID (see identity.h). */
+#define _XOPEN_SOURCE 700
+#include "agent/identity.h"
+
+#include "base/alloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ftw.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int identity_mkdir(const char *dir)
+{
+	char *p = xstrdup(dir);
+	int rv = 0;
+	for (char *s = p + 1; *s && !rv; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			rv = -errno;
+		*s = '/';
+	}
+	if (!rv && mkdir(p, 0755) && errno != EEXIST)
+		rv = -errno;
+	free(p);
+	return rv;
+}
+
+char *identity_dev_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/cairn-dev-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	char *dir = buf_steal(&b);
+	if (!mkdtemp(dir)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void identity_remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void identity_uuid(char out[37])
+{
+	unsigned char b[16];
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		FILE *f = fopen("/dev/urandom", "rb");
+		if (!f || fread(b, 1, sizeof(b), f) != sizeof(b))
+			abort();
+		fclose(f);
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}
+
+static int valid_uuid(const char *s)
+{
+	static const int dashes[] = {8, 13, 18, 23};
+	if (strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		int dash = i == dashes[0] || i == dashes[1] || i == dashes[2] || i == dashes[3];
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+char *identity_node_id(const char *data_dir, const char *configured, struct buf *err)
+{
+	if (configured && *configured) {
+		if (!valid_uuid(configured)) {
+			buf_printf(err, "node ID \"%s\" is not a valid UUID", configured);
+			return NULL;
+		}
+		return xstrdup(configured);
+	}
+	struct buf path = BUF_INIT;
+	buf_printf(&path, "%s/node-id", data_dir);
+	char id[64] = {0};
+	FILE *f = fopen(buf_cstr(&path), "r");
+	if (f) {
+		size_t n = fread(id, 1, sizeof(id) - 1, f);
+		fclose(f);
+		while (n && isspace((unsigned char)id[n - 1]))
+			id[--n] = '\0';
+		if (!valid_uuid(id)) {
+			buf_printf(err, "node ID in %s is not a valid UUID", buf_cstr(&path));
+			buf_free(&path);
+			return NULL;
+		}
+		buf_free(&path);
+		return xstrdup(id);
+	}
+	identity_uuid(id);
+	f = fopen(buf_cstr(&path), "w");
+	if (!f || fprintf(f, "%s", id) < 0 || fclose(f)) {
+		buf_printf(err, "failed to write %s: %s", buf_cstr(&path), strerror(errno));
+		buf_free(&path);
+		return NULL;
+	}
+	buf_free(&path);
+	return xstrdup(id);
+}
+
+uint64_t identity_raft_id(const char *node_id)
+{
+	uint64_t v = 0;
+	int digits = 0;
+	for (const char *p = node_id; *p && digits < 16; p++) {
+		if (*p == '-')
+			continue;
+		int c = tolower((unsigned char)*p);
+		v = v << 4 | (uint64_t)(isdigit(c) ? c - '0' : c - 'a' + 10);
+		digits++;
+	}
+	return v ? v : 1;
+}

@@ -1,0 +1,103 @@
+/*
+ * The HTTP API: Consul's /v1 endpoints over the http/ server.
+ *
+ * Model. The route table (routes.c) maps method + path to one handler per
+ * endpoint; each endpoint family lives in its own file (kv.c, txn.c, status.c,
+ * agent.c, metrics.c). Handlers get the struct api (everything they may touch,
+ * passed explicitly) and a request, and answer with http_reply, now or later.
+ *
+ * Reads go through api_read (read.c): Consul's consistency modes (default,
+ * stale, consistent), the dc parameter, blocking queries (index, wait), and the
+ * X-Consul-* headers. A read endpoint supplies a query function that writes the
+ * response from the store and reports the index of what it read; api_read runs
+ * it, and parks the request on store watchers while the index has not moved.
+ *
+ * Writes encode a command (consensus/cmd.h) and reply from the apply callback,
+ * after the entry is committed and applied (api_write in write.c).
+ *
+ * All on the loop thread.
+ */
+#ifndef CAIRN_API_API_H
+#define CAIRN_API_API_H
+
+#include "base/buf.h"
+#include "base/jsonw.h"
+#include "config/config.h"
+#include "consensus/consensus.h"
+#include "http/http.h"
+#include "state/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct metrics;
+
+struct api {
+	uv_loop_t *loop;
+	struct store *store;
+	struct consensus *cons; /* the Raft node (servers) */
+	const struct config *cfg;
+	struct metrics *metrics;
+	uint64_t start_ns;	/* uv_hrtime() at start */
+	const char *node_id;	/* this agent's node ID */
+	uint64_t blocked;	/* requests parked in blocking queries now */
+	/* hooks back into the agent */
+	void (*reload)(void *agent);
+	void *agent;
+};
+
+/* http_server_config callbacks: dispatch through the route table. */
+void api_dispatch(void *ctx, struct http_request *req);
+void api_on_headers(void *ctx, struct http_request *req);
+
+/* ---- Responses ---- */
+
+/* A JSON writer over req->resp.body honouring ?pretty. */
+void api_json_begin(struct api *a, struct http_request *req, struct jsonw *w);
+/* Finish a JSON body (Consul ends pretty output with a newline). */
+void api_json_end(struct http_request *req, struct jsonw *w);
+/* Status and a text/plain message, then reply. */
+void api_error(struct http_request *req, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Map a cairn error from consensus to Consul's status and message, then reply. */
+void api_error_code(struct http_request *req, int err);
+/* true when ?name is present, whatever its value (Consul tests presence). */
+bool api_has(const struct http_request *req, const char *name);
+/* Parse ?name as an unsigned integer; 0 and *out untouched when absent, -1 on a
+ * bad value (a 400 has then been sent). */
+int api_uint_param(struct http_request *req, const char *name, uint64_t *out, bool *present);
+
+/* ---- Reads ---- */
+
+/* Write the response for req from the store. When w is non-NULL the query is
+ * about to block: register w on what you read. Return the HTTP status (200, 404)
+ * and set *index (>= 1). */
+typedef int (*api_query_fn)(struct api *a, struct http_request *req, struct watcher *w,
+			    uint64_t *index);
+void api_read(struct api *a, struct http_request *req, api_query_fn query);
+
+/* ---- Writes ---- */
+
+/* Called after the command committed (status 0, res set) or failed. Must reply. */
+typedef void (*api_write_fn)(struct api *a, struct http_request *req, int status,
+			     const struct txn_result *res);
+/* Propose cmd and call done from the apply callback. */
+void api_write(struct api *a, struct http_request *req, const struct buf *cmd, api_write_fn done);
+
+/* ---- Endpoint handlers (one family per file) ---- */
+
+void api_kv(void *ctx, struct http_request *req);
+void api_txn(void *ctx, struct http_request *req);
+void api_status_leader(void *ctx, struct http_request *req);
+void api_status_peers(void *ctx, struct http_request *req);
+void api_agent_self(void *ctx, struct http_request *req);
+void api_agent_version(void *ctx, struct http_request *req);
+void api_agent_reload(void *ctx, struct http_request *req);
+void api_agent_metrics(void *ctx, struct http_request *req);
+void api_index(void *ctx, struct http_request *req);
+
+/* JSON of one KV entry in Consul's field order. */
+void api_kv_entry_json(struct jsonw *w, const struct kv_entry *e, bool with_value);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * The route table: every HTTP endpoint is one row (pattern, methods, handler).
+ * Adding an endpoint is adding a row here and a handler in its family's file.
+ * Dispatch answers 404 (empty body, as Consul) for unknown paths and 405 with an
+ * Allow header for a known path and a wrong method.
+ */
+#include "api/api.h"
+
+#include "base/log.h"
+#include "base/metrics.h"
+
+#include <string.h>
+
+#define GET	  (1u << HTTP_M_GET | 1u << HTTP_M_HEAD)
+#define PUT	  (1u << HTTP_M_PUT)
+#define PUT_POST  (1u << HTTP_M_PUT | 1u << HTTP_M_POST)
+#define KV_METHODS (GET | PUT | 1u << HTTP_M_DELETE)
+
+static const struct http_route routes[] = {
+	{"/", false, GET, api_index, 0},
+	{"/v1/kv/", true, KV_METHODS, api_kv, 0},
+	{"/v1/txn", false, PUT, api_txn, 0},
+	{"/v1/status/leader", false, GET, api_status_leader, 0},
+	{"/v1/status/peers", false, GET, api_status_peers, 0},
+	{"/v1/agent/self", false, GET, api_agent_self, 0},
+	{"/v1/agent/version", false, GET, api_agent_version, 0},
+	{"/v1/agent/reload", false, PUT, api_agent_reload, 0},
+	{"/v1/agent/metrics", false, GET, api_agent_metrics, 0},
+};
+
+static void allow_header(struct http_request *req, unsigned methods)
+{
+	static const char *const names[] = {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS",
+					    "PATCH"};
+	struct buf b = BUF_INIT;
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (methods & (1u << i)) {
+			if (b.len)
+				buf_puts(&b, ",");
+			buf_puts(&b, names[i]);
+		}
+	}
+	http_resp_header(req, "Allow", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* Control characters in a path are refused before any endpoint sees them: they
+ * cannot be part of a key that round-trips through logs, the CLI and DNS. */
+static bool path_ok(const char *path)
+{
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+void api_dispatch(void *ctx, struct http_request *req)
+{
+	struct api *a = ctx;
+	metrics_count(a->metrics, M_HTTP_REQUESTS, 1);
+	if (!path_ok(req->path)) {
+		api_error(req, 400, "Invalid request path: control characters are not allowed");
+		return;
+	}
+	switch (http_route_match(routes, sizeof(routes) / sizeof(routes[0]), req)) {
+	case ROUTE_OK:
+		break;
+	case ROUTE_NOT_FOUND:
+		req->resp.status = 404;
+		req->resp.content_type = "text/plain; charset=utf-8";
+		http_reply(req);
+		return;
+	case ROUTE_BAD_METHOD:
+		allow_header(req, req->route->methods);
+		api_error(req, 405, "method %s not allowed", req->method_name);
+		return;
+	}
+	if (req->body_too_large) {
+		if (strncmp(req->path, "/v1/kv/", 7) == 0)
+			api_error(req, 413,
+				  "Request body(%llu bytes) too large, max size: %zu bytes. See "
+				  "https://developer.hashicorp.com/docs/agent/config/"
+				  "config-files#kv_max_value_size.",
+				  (unsigned long long)req->content_length, req->max_body);
+		else
+			api_error(req, 413,
+				  "Request body too large, max size: %zu bytes. See "
+				  "https://developer.hashicorp.com/docs/agent/config/"
+				  "config-files#txn_max_req_len.",
+				  req->max_body);
+		return;
+	}
+	req->route->handler(a, req);
+}
+
+/* Bodies are bounded before they are read: KV values by kv_max_value_size, the
+ * transaction endpoint by txn_max_req_len, everything else by the server's limit. */
+void api_on_headers(void *ctx, struct http_request *req)
+{
+	struct api *a = ctx;
+	if (strncmp(req->path, "/v1/kv/", 7) == 0)
+		req->max_body = a->cfg->kv_max_value_size;
+	else if (strcmp(req->path, "/v1/txn") == 0)
+		req->max_body = a->cfg->txn_max_req_len;
+}
+
+void api_index(void *ctx, struct http_request *req)
+{
+	struct api *a = ctx;
+	if (a->cfg->ui) {
+		req->resp.status = 301;
+		http_resp_header(req, "Location", "/ui/");
+		req->resp.content_type = "text/html; charset=utf-8";
+		buf_puts(&req->resp.body, "<a href=\"/ui/\">Moved Permanently</a>.\n\n");
+		http_reply(req);
+		return;
+	}
+	req->resp.content_type = "text/plain; charset=utf-8";
+	buf_puts(&req->resp.body, "Consul Agent: UI disabled. To enable, set ui_config.enabled=true "
+				  "in the agent configuration and restart.");
+	http_reply(req);
+}

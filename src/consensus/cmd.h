@@ -1,0 +1,99 @@
+/*
+ * Raft log commands: what a write becomes on its way through consensus.
+ *
+ * Every log entry cairn proposes is one command: a type, the version of that
+ * type's body layout, and the body. The FSM (fsm.c) decodes and applies it on
+ * every server; decoding is strict and pure, because a log entry may come from a
+ * newer server or a damaged disk: bad input yields CAIRN_E_PARSE, a body version
+ * newer than this binary knows yields CAIRN_E_VERSION, never a crash.
+ *
+ * Wire format (all integers little-endian):
+ *
+ *   offset size  field
+ *   0      1     type      (enum cmd_type)
+ *   1      1     version   (per type; see cmd_types[] in cmd.c)
+ *   2      ...   body
+ *
+ * CMD_KV_TXN body, version 1:
+ *   0      2     op count N (1..CMD_MAX_OPS)
+ *   2      ...   N ops, each:
+ *                  1   verb (enum kv_verb)
+ *                  8   flags
+ *                  8   index (cas / check-index / modify-index argument)
+ *                  4   key length K, then K bytes (no NUL inside)
+ *                  1   has value (0/1); if 1: 4 value length V, then V bytes
+ *                  4   session length S, then S bytes (0: none)
+ *
+ * CMD_KV_REAP body, version 1:
+ *   0      8     reap tombstones up to this index
+ */
+#ifndef CAIRN_CONSENSUS_CMD_H
+#define CAIRN_CONSENSUS_CMD_H
+
+#include "base/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CMD_MAX_OPS   4096	  /* decoder bound; the API enforces Consul's 128 */
+#define CMD_MAX_FIELD (64u << 20) /* no single key/value beyond 64 MiB */
+
+enum cmd_type {
+	CMD_KV_TXN = 1,
+	CMD_KV_REAP = 2,
+};
+
+enum kv_verb {
+	KV_SET,
+	KV_CAS,
+	KV_LOCK,
+	KV_UNLOCK,
+	KV_GET,
+	KV_GET_TREE,
+	KV_CHECK_INDEX,
+	KV_CHECK_SESSION,
+	KV_CHECK_NOT_EXISTS,
+	KV_DELETE,
+	KV_DELETE_TREE,
+	KV_DELETE_CAS,
+	KV_VERB_COUNT_
+};
+
+struct kv_op {
+	enum kv_verb verb;
+	char *key;	   /* NUL-terminated */
+	char *value;	   /* NULL when has_value is false */
+	size_t value_len;
+	bool has_value;
+	uint64_t flags;
+	uint64_t index;
+	char *session;	   /* NULL when none */
+};
+
+struct cmd {
+	enum cmd_type type;
+	unsigned version;
+	union {
+		struct {
+			struct kv_op *ops;
+			size_t n;
+		} kv;		  /* CMD_KV_TXN */
+		uint64_t reap_index; /* CMD_KV_REAP */
+	} u;
+};
+
+/* Verb names as Consul's /v1/txn spells them ("set", "get-tree", ...). */
+const char *kv_verb_name(enum kv_verb v);
+/* Returns the verb or -1. */
+int kv_verb_parse(const char *name);
+/* True for verbs that never change the store. */
+bool kv_verb_is_read(enum kv_verb v);
+
+/* Append the encoding of c to out. */
+void cmd_encode(const struct cmd *c, struct buf *out);
+/* Decode; on success c owns allocated memory (release with cmd_free). */
+int cmd_decode(const void *data, size_t len, struct cmd *c);
+void cmd_free(struct cmd *c);
+
+#endif

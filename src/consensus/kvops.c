@@ -1,0 +1,185 @@
+/* KV operation semantics for /v1/txn and the KV endpoint (see kvops.h). */
+#include "consensus/kvops.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void add_item(struct txn_result *res, const struct kv_entry *e, bool with_value)
+{
+	res->items = xrealloc(res->items, (res->nitems + 1) * sizeof(*res->items));
+	kv_entry_ref((struct kv_entry *)e);
+	res->items[res->nitems++] = (struct txn_item){(struct kv_entry *)e, with_value};
+}
+
+static void add_error(struct txn_result *res, size_t i, const char *fmt, const char *key,
+		      uint64_t a, uint64_t b)
+{
+	struct buf msg = BUF_INIT;
+	if (key)
+		buf_printf(&msg, fmt, key);
+	else
+		buf_printf(&msg, fmt, (unsigned long long)a, (unsigned long long)b);
+	res->errors = xrealloc(res->errors, (res->nerrors + 1) * sizeof(*res->errors));
+	res->errors[res->nerrors++] = (struct txn_error){i, buf_steal(&msg)};
+}
+
+static int collect_tree(void *ctx, const struct kv_entry *e)
+{
+	add_item(ctx, e, true);
+	return 0;
+}
+
+/* The quoted form of a key, as Go's %q prints it (enough for messages). */
+static char *quoted(const char *key)
+{
+	struct buf b = BUF_INIT;
+	buf_putc(&b, '"');
+	for (const char *p = key; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			buf_printf(&b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(&b, "\\x%02x", c);
+		else
+			buf_putc(&b, (char)c);
+	}
+	buf_putc(&b, '"');
+	return buf_steal(&b);
+}
+
+static void key_error(struct txn_result *res, size_t i, const char *fmt, const char *key)
+{
+	char *q = quoted(key);
+	add_error(res, i, fmt, q, 0, 0);
+	free(q);
+}
+
+/* One write op through t; returns 0 or CAIRN_E_CAS (error recorded). */
+static int eval_write(struct store *s, struct store_txn *t, const struct kv_op *op, size_t i,
+		      struct txn_result *res)
+{
+	int rv = 0;
+	switch (op->verb) {
+	case KV_SET:
+		rv = kv_txn_set(t, op->key, op->value, op->value_len, op->flags);
+		break;
+	case KV_CAS:
+		rv = kv_txn_cas(t, op->key, op->value, op->value_len, op->flags, op->index);
+		if (rv)
+			key_error(res, i, "failed to set key %s, index is stale", op->key);
+		break;
+	case KV_DELETE:
+		return kv_txn_delete(t, op->key) ? CAIRN_E_CAS : 0;
+	case KV_DELETE_TREE:
+		return kv_txn_delete_tree(t, op->key) ? CAIRN_E_CAS : 0;
+	case KV_DELETE_CAS:
+		rv = kv_txn_delete_cas(t, op->key, op->index);
+		if (rv)
+			key_error(res, i, "failed to delete key %s, index is stale", op->key);
+		return rv ? CAIRN_E_CAS : 0;
+	case KV_LOCK:
+	case KV_UNLOCK:
+		/* Sessions arrive with the sessions subsystem; until then no lock can
+		 * be valid, which is what Consul says for an unknown session. */
+		key_error(res, i, "invalid session %s", op->session ? op->session : "");
+		return CAIRN_E_CAS;
+	default:
+		return CAIRN_E_INVAL;
+	}
+	if (rv)
+		return CAIRN_E_CAS;
+	const struct kv_entry *e = kv_get(s, op->key);
+	if (e)
+		add_item(res, e, false);
+	return 0;
+}
+
+static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct txn_result *res)
+{
+	const struct kv_entry *e = kv_get(s, op->key);
+	switch (op->verb) {
+	case KV_GET:
+		if (!e) {
+			key_error(res, i, "key %s doesn't exist", op->key);
+			return CAIRN_E_CAS;
+		}
+		add_item(res, e, true);
+		return 0;
+	case KV_GET_TREE:
+		kv_scan(s, op->key, collect_tree, res);
+		return 0;
+	case KV_CHECK_INDEX:
+		if (!e) {
+			key_error(res, i, "key %s doesn't exist", op->key);
+			return CAIRN_E_CAS;
+		}
+		if (e->modify_index != op->index) {
+			add_error(res, i, "current modify index %llu != %llu", NULL, e->modify_index,
+				  op->index);
+			return CAIRN_E_CAS;
+		}
+		add_item(res, e, false);
+		return 0;
+	case KV_CHECK_NOT_EXISTS:
+		if (e) {
+			key_error(res, i, "key %s exists", op->key);
+			return CAIRN_E_CAS;
+		}
+		return 0;
+	case KV_CHECK_SESSION:
+		if (!e) {
+			key_error(res, i, "key %s doesn't exist", op->key);
+			return CAIRN_E_CAS;
+		}
+		if (!e->session || !op->session || strcmp(e->session, op->session) != 0) {
+			key_error(res, i, "failed to check session on key %s", op->key);
+			return CAIRN_E_CAS;
+		}
+		add_item(res, e, false);
+		return 0;
+	default:
+		return CAIRN_E_INVAL;
+	}
+}
+
+int kvops_eval(struct store *s, struct store_txn *t, const struct kv_op *ops, size_t n,
+	       struct txn_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < n; i++) {
+		const struct kv_op *op = &ops[i];
+		if (kv_verb_is_read(op->verb)) {
+			eval_read(s, op, i, res);
+		} else if (!t) {
+			key_error(res, i, "write operation on key %s in a read-only transaction",
+				  op->key);
+		} else {
+			eval_write(s, t, op, i, res);
+		}
+	}
+	if (res->nerrors) {
+		/* Consul returns no results for a rolled-back transaction */
+		for (size_t i = 0; i < res->nitems; i++)
+			kv_entry_unref(res->items[i].entry);
+		free(res->items);
+		res->items = NULL;
+		res->nitems = 0;
+		return CAIRN_E_CAS;
+	}
+	return 0;
+}
+
+void txn_result_free(struct txn_result *res)
+{
+	for (size_t i = 0; i < res->nitems; i++)
+		kv_entry_unref(res->items[i].entry);
+	for (size_t i = 0; i < res->nerrors; i++)
+		free(res->errors[i].what);
+	free(res->items);
+	free(res->errors);
+	memset(res, 0, sizeof(*res));
+}

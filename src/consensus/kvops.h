@@ -1,0 +1,44 @@
+/*
+ * Evaluating KV operations against the store: the meaning of CMD_KV_TXN.
+ *
+ * kvops_eval runs a list of operations in order, with Consul's /v1/txn
+ * semantics: every op is attempted, each failure is recorded with its op index
+ * and Consul's message, and if any failed the whole transaction is rolled back.
+ * With t == NULL only read verbs are allowed (the read-only fast path, served
+ * from the store without Raft); with a transaction, writes go through it and the
+ * caller commits or aborts according to the result. Pure: loop thread, no I/O.
+ *
+ * Results follow Consul: set/cas/lock/unlock/check-index/check-session/
+ * check-not-exists... return the entry without its value, get returns it with the
+ * value, get-tree one result per entry, delete verbs nothing.
+ */
+#ifndef CAIRN_CONSENSUS_KVOPS_H
+#define CAIRN_CONSENSUS_KVOPS_H
+
+#include "consensus/cmd.h"
+#include "state/store.h"
+
+struct txn_item {
+	struct kv_entry *entry; /* referenced; released by txn_result_free */
+	bool with_value;	/* false: render "Value": null */
+};
+
+struct txn_error {
+	size_t op_index;
+	char *what;
+};
+
+struct txn_result {
+	struct txn_item *items;
+	size_t nitems;
+	struct txn_error *errors;
+	size_t nerrors;
+	uint64_t index; /* Raft index the transaction was applied at (0 for reads) */
+};
+
+/* Returns 0 when every op succeeded, CAIRN_E_CAS when some failed (errors set). */
+int kvops_eval(struct store *s, struct store_txn *t, const struct kv_op *ops, size_t n,
+	       struct txn_result *res);
+void txn_result_free(struct txn_result *res);
+
+#endif

@@ -1,0 +1,429 @@
+/*
+ * The Raft node: libraft setup, proposals, leadership queries, batched
+ * leadership confirmation (see consensus.h for the model). Loop thread only.
+ */
+#include "consensus/consensus.h"
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "consensus/fsm.h"
+
+#include <errno.h>
+#include <raft.h>
+#include <raft/uv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct consensus {
+	uv_loop_t *loop;
+	struct store *store;
+	struct raft raft;
+	struct raft_io io;
+	struct raft_uv_transport transport;
+	struct fsm fsm;
+	char *dir;
+	char *address;
+	bool raft_inited;
+	bool closing;
+	/* consistent-read confirmation: a barrier covers the requests that were
+	 * waiting when it was started; later arrivals wait for the next one */
+	struct consensus_confirm *waiting;
+	struct consensus_confirm *covered;
+	struct raft_barrier barrier;
+	bool barrier_busy;
+	/* voter addresses, rebuilt on demand */
+	const char **peers;
+	size_t npeers;
+	void (*close_cb)(void *arg);
+	void *close_arg;
+};
+
+struct apply_req {
+	struct raft_apply req;
+	struct consensus *c;
+	consensus_apply_cb cb;
+	void *data;
+};
+
+static int map_raft_err(int rv)
+{
+	switch (rv) {
+	case 0:
+		return 0;
+	case RAFT_NOTLEADER:
+		return CAIRN_E_NOTLEADER;
+	case RAFT_LEADERSHIPLOST:
+		return CAIRN_E_LEADERLOST;
+	case RAFT_SHUTDOWN:
+	case RAFT_CANCELED:
+		return CAIRN_E_SHUTDOWN;
+	case RAFT_NOMEM:
+		return CAIRN_E_INTERNAL;
+	case RAFT_IOERR:
+	case RAFT_NOSPACE:
+		return CAIRN_E_IO;
+	default:
+		return CAIRN_E_INTERNAL;
+	}
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0700) && errno != EEXIST) {
+				free(p);
+				return -errno;
+			}
+			*s = '/';
+		}
+	}
+	int rv = mkdir(p, 0700) && errno != EEXIST ? -errno : 0;
+	free(p);
+	return rv;
+}
+
+/* Election timing scaled like Consul's: base 1 s per multiplier unit. */
+static void set_timeouts(struct raft *r, unsigned mult)
+{
+	if (mult < 1)
+		mult = 1;
+	if (mult > 10)
+		mult = 10;
+	raft_set_election_timeout(r, 1000 * mult);
+	raft_set_heartbeat_timeout(r, 100 * mult);
+}
+
+static int setup(struct consensus *c, const struct consensus_config *cfg, struct buf *err)
+{
+	int rv = mkdir_p(c->dir);
+	if (rv) {
+		buf_printf(err, "failed to create raft directory %s: %s", c->dir,
+			   cairn_strerror(rv));
+		return CAIRN_E_IO;
+	}
+	if ((rv = raft_uv_tcp_init(&c->transport, c->loop))) {
+		buf_printf(err, "raft transport: %s", raft_strerror(rv));
+		return CAIRN_E_INTERNAL;
+	}
+	if (cfg->bind && (rv = raft_uv_tcp_set_bind_address(&c->transport, cfg->bind))) {
+		buf_printf(err, "raft bind address %s: %s", cfg->bind, raft_strerror(rv));
+		raft_uv_tcp_close(&c->transport);
+		return CAIRN_E_INVAL;
+	}
+	if ((rv = raft_uv_init(&c->io, c->loop, c->dir, &c->transport))) {
+		buf_printf(err, "raft storage in %s: %s", c->dir, c->io.errmsg);
+		raft_uv_tcp_close(&c->transport);
+		return CAIRN_E_IO;
+	}
+	fsm_init(&c->fsm, c->store, &c->raft);
+	if ((rv = raft_init(&c->raft, &c->io, &c->fsm.raft_fsm, cfg->id, c->address))) {
+		buf_printf(err, "raft init: %s", raft_errmsg(&c->raft));
+		raft_uv_close(&c->io);
+		raft_uv_tcp_close(&c->transport);
+		return CAIRN_E_INTERNAL;
+	}
+	c->raft_inited = true;
+	c->raft.data = c;
+	set_timeouts(&c->raft, cfg->raft_multiplier);
+	raft_set_pre_vote(&c->raft, true);
+	if (cfg->snapshot_threshold)
+		raft_set_snapshot_threshold(&c->raft, cfg->snapshot_threshold);
+	raft_set_snapshot_trailing(&c->raft, cfg->trailing_logs);
+	return 0;
+}
+
+static int bootstrap(struct consensus *c, uint64_t id, struct buf *err)
+{
+	struct raft_configuration conf;
+	raft_configuration_init(&conf);
+	int rv = raft_configuration_add(&conf, id, c->address, RAFT_VOTER);
+	if (rv == 0)
+		rv = raft_bootstrap(&c->raft, &conf);
+	raft_configuration_close(&conf);
+	if (rv == RAFT_CANTBOOTSTRAP)
+		return 0; /* existing state: nothing to do */
+	if (rv) {
+		buf_printf(err, "raft bootstrap: %s", raft_errmsg(&c->raft));
+		return CAIRN_E_INTERNAL;
+	}
+	log_info("agent.server.raft", "bootstrapped cluster: id=%llx address=%s",
+		 (unsigned long long)id, c->address);
+	return 0;
+}
+
+int consensus_start(uv_loop_t *loop, struct store *store, const struct consensus_config *cfg,
+		    struct consensus **out, struct buf *err)
+{
+	struct consensus *c = xcalloc(1, sizeof(*c));
+	c->loop = loop;
+	c->store = store;
+	c->dir = xstrdup(cfg->dir);
+	c->address = xstrdup(cfg->address);
+	*out = NULL;
+	int rv = setup(c, cfg, err);
+	if (rv == 0 && cfg->bootstrap)
+		rv = bootstrap(c, cfg->id, err);
+	if (rv == 0 && (rv = raft_start(&c->raft))) {
+		buf_printf(err, "raft start: %s", raft_errmsg(&c->raft));
+		rv = CAIRN_E_IO;
+	}
+	if (rv) {
+		/* raft_init succeeded: it must be closed through the loop; the
+		 * caller runs the loop to finish shutting down */
+		consensus_close(c, NULL, NULL);
+		return rv;
+	}
+	*out = c;
+	return 0;
+}
+
+static void transport_freed(struct consensus *c)
+{
+	void (*cb)(void *) = c->close_cb;
+	void *arg = c->close_arg;
+	fsm_close(&c->fsm);
+	free(c->peers);
+	free(c->dir);
+	free(c->address);
+	free(c);
+	if (cb)
+		cb(arg);
+}
+
+static void raft_closed(struct raft *r)
+{
+	struct consensus *c = r->data;
+	raft_uv_close(&c->io);
+	raft_uv_tcp_close(&c->transport);
+	transport_freed(c);
+}
+
+static void fail_confirms(struct consensus_confirm **list, int status)
+{
+	while (*list) {
+		struct consensus_confirm *req = *list;
+		consensus_confirm_cancel(req);
+		req->cb(req->data, status);
+	}
+}
+
+void consensus_close(struct consensus *c, void (*cb)(void *arg), void *arg)
+{
+	c->closing = true;
+	c->close_cb = cb;
+	c->close_arg = arg;
+	fail_confirms(&c->waiting, CAIRN_E_SHUTDOWN);
+	fail_confirms(&c->covered, CAIRN_E_SHUTDOWN);
+	if (!c->raft_inited) {
+		transport_freed(c);
+		return;
+	}
+	c->raft.data = c;
+	raft_close(&c->raft, raft_closed);
+}
+
+static void apply_done(struct raft_apply *req, int status, void *result)
+{
+	struct apply_req *a = req->data;
+	struct txn_result *res = fsm_take_result(&a->c->fsm, result);
+	if (status == 0) {
+		struct txn_result empty = {0};
+		a->cb(a->data, 0, res ? res : &empty);
+	} else {
+		a->cb(a->data, map_raft_err(status), NULL);
+	}
+	if (res) {
+		txn_result_free(res);
+		free(res);
+	}
+	free(a);
+}
+
+int consensus_apply(struct consensus *c, const struct buf *cmd, consensus_apply_cb cb,
+		    void *data)
+{
+	if (c->closing)
+		return CAIRN_E_SHUTDOWN;
+	if (raft_state(&c->raft) != RAFT_LEADER)
+		return consensus_known_leader(c) ? CAIRN_E_NOTLEADER : CAIRN_E_NOLEADER;
+	struct apply_req *a = xcalloc(1, sizeof(*a));
+	a->c = c;
+	a->cb = cb;
+	a->data = data;
+	a->req.data = a;
+	struct raft_buffer b = {.len = cmd->len, .base = raft_malloc(cmd->len ? cmd->len : 1)};
+	if (!b.base) {
+		free(a);
+		return CAIRN_E_INTERNAL;
+	}
+	memcpy(b.base, cmd->data, cmd->len);
+	int rv = raft_apply(&c->raft, &a->req, &b, 1, apply_done);
+	if (rv) {
+		raft_free(b.base);
+		free(a);
+		return map_raft_err(rv);
+	}
+	return 0;
+}
+
+/* ---- consistent-read confirmation ---- */
+
+static void list_push(struct consensus_confirm **list, struct consensus_confirm *req)
+{
+	req->next = *list;
+	if (*list)
+		(*list)->pprev = &req->next;
+	req->pprev = list;
+	*list = req;
+}
+
+void consensus_confirm_cancel(struct consensus_confirm *req)
+{
+	if (!req->pprev)
+		return;
+	*req->pprev = req->next;
+	if (req->next)
+		req->next->pprev = req->pprev;
+	req->next = NULL;
+	req->pprev = NULL;
+}
+
+static void start_barrier(struct consensus *c);
+
+static void barrier_done(struct raft_barrier *b, int status)
+{
+	struct consensus *c = b->data;
+	c->barrier_busy = false;
+	fail_confirms(&c->covered, map_raft_err(status));
+	if (c->waiting && !c->closing)
+		start_barrier(c);
+}
+
+static void start_barrier(struct consensus *c)
+{
+	/* move every waiting request under the new barrier */
+	while (c->waiting) {
+		struct consensus_confirm *req = c->waiting;
+		consensus_confirm_cancel(req);
+		list_push(&c->covered, req);
+	}
+	c->barrier.data = c;
+	int rv = raft_barrier(&c->raft, &c->barrier, barrier_done);
+	if (rv) {
+		fail_confirms(&c->covered, map_raft_err(rv));
+		return;
+	}
+	c->barrier_busy = true;
+}
+
+void consensus_confirm(struct consensus *c, struct consensus_confirm *req)
+{
+	req->next = NULL;
+	req->pprev = NULL;
+	if (c->closing) {
+		req->cb(req->data, CAIRN_E_SHUTDOWN);
+		return;
+	}
+	if (raft_state(&c->raft) != RAFT_LEADER) {
+		req->cb(req->data, consensus_known_leader(c) ? CAIRN_E_NOTLEADER
+							     : CAIRN_E_NOLEADER);
+		return;
+	}
+	list_push(&c->waiting, req);
+	if (!c->barrier_busy)
+		start_barrier(c);
+}
+
+/* ---- leadership queries ---- */
+
+bool consensus_is_leader(const struct consensus *c)
+{
+	return raft_state((struct raft *)&c->raft) == RAFT_LEADER;
+}
+
+static unsigned voter_count(const struct raft *r)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < r->configuration.n; i++)
+		if (r->configuration.servers[i].role == RAFT_VOTER)
+			n++;
+	return n;
+}
+
+bool consensus_lease_valid(const struct consensus *c)
+{
+	const struct raft *r = &c->raft;
+	if (!consensus_is_leader(c))
+		return false;
+	if (voter_count(r) <= 1)
+		return true;
+	/* a quorum of voters (counting us) was heard from within the election
+	 * timeout: libraft's own leader check-quorum signal */
+	unsigned heard = 0;
+	for (unsigned i = 0; i < r->configuration.n; i++) {
+		const struct raft_server *s = &r->configuration.servers[i];
+		if (s->role != RAFT_VOTER)
+			continue;
+		if (s->id == r->id || r->leader_state.progress[i].recent_recv)
+			heard++;
+	}
+	return heard > voter_count(r) / 2;
+}
+
+const char *consensus_leader_address(const struct consensus *c)
+{
+	raft_id id;
+	const char *addr = NULL;
+	raft_leader((struct raft *)&c->raft, &id, &addr);
+	return addr ? addr : "";
+}
+
+bool consensus_known_leader(const struct consensus *c)
+{
+	return consensus_leader_address(c)[0] != '\0';
+}
+
+uint64_t consensus_last_contact_ms(const struct consensus *c)
+{
+	struct raft *r = (struct raft *)&c->raft;
+	if (raft_state(r) == RAFT_LEADER)
+		return 0;
+	raft_time now = r->io->time(r->io);
+	return now > r->election_timer_start ? now - r->election_timer_start : 0;
+}
+
+size_t consensus_peers(const struct consensus *c, const char ***addrs)
+{
+	struct consensus *m = (struct consensus *)c;
+	const struct raft *r = &c->raft;
+	m->peers = xrealloc(m->peers, (r->configuration.n + 1) * sizeof(char *));
+	size_t n = 0;
+	for (unsigned i = 0; i < r->configuration.n; i++)
+		if (r->configuration.servers[i].role == RAFT_VOTER)
+			m->peers[n++] = r->configuration.servers[i].address;
+	m->npeers = n;
+	*addrs = m->peers;
+	return n;
+}
+
+void consensus_get_stats(const struct consensus *c, struct consensus_stats *st)
+{
+	struct raft *r = (struct raft *)&c->raft;
+	static const char *const states[] = {"Shutdown", "Follower", "Candidate", "Leader"};
+	int s = raft_state(r);
+	memset(st, 0, sizeof(*st));
+	st->state = s >= 0 && s <= RAFT_LEADER ? states[s] : "Unknown";
+	st->term = r->current_term;
+	st->last_log_index = raft_last_index(r);
+	st->applied_index = raft_last_applied(r);
+	st->commit_index = r->commit_index;
+	st->last_snapshot_index = r->log.snapshot.last_index;
+	st->num_peers = voter_count(r) ? voter_count(r) - 1 : 0;
+	st->applies = c->fsm.applies;
+	st->snapshots = c->fsm.snapshots;
+}
