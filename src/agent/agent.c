@@ -14,6 +14,7 @@
 #include "agent/agent.h"
 
 #include "agent/identity.h"
+#include "agent/tombstone_gc.h"
 #include "api/api.h"
 #include "base/alloc.h"
 #include "base/err.h"
@@ -47,6 +48,8 @@ struct agent {
 	struct http_server *http;
 	struct metrics *metrics;
 	struct api api;
+	struct tombstone_gc gc;
+	bool gc_started;
 	uv_prepare_t flush;
 	uv_timer_t tick;
 	uv_signal_t sigint, sigterm, sighup;
@@ -100,6 +103,8 @@ static void close_rest(struct agent *ag)
 	uv_close((uv_handle_t *)&ag->sigint, NULL);
 	uv_close((uv_handle_t *)&ag->sigterm, NULL);
 	uv_close((uv_handle_t *)&ag->sighup, NULL);
+	if (ag->gc_started)
+		tombstone_gc_close(&ag->gc);
 }
 
 static void consensus_closed(void *arg)
@@ -217,7 +222,8 @@ static int prepare_identity(struct agent *ag, struct buf *err)
 			return -1;
 		}
 	}
-	ag->node_id = identity_node_id(ag->data_dir, c->node_id, err);
+	/* a node ID the config generated is only a fallback: a persisted one wins */
+	ag->node_id = identity_node_id(ag->data_dir, c->node_id_generated ? NULL : c->node_id, err);
 	return ag->node_id ? 0 : -1;
 }
 
@@ -323,7 +329,7 @@ static void banner(struct agent *ag)
 	       (c->bootstrap || c->bootstrap_expect == 1 || c->dev) ? "true" : "false",
 	       c->client_addr, c->ports.http, c->ports.https, c->ports.grpc, c->ports.dns,
 	       ag->advertise, c->ports.serf_lan, c->ports.serf_wan,
-	       c->encrypt && *c->encrypt ? "true" : "false", c->acl_enabled ? "true" : "false");
+	       c->encrypt && *c->encrypt ? "true" : "false", c->acl.enabled ? "true" : "false");
 	fflush(stdout);
 }
 
@@ -376,6 +382,8 @@ static int agent_start(struct agent *ag, struct buf *err)
 	if (start_consensus(ag, err))
 		return -1;
 	ag->api.cons = ag->cons;
+	tombstone_gc_start(&ag->gc, &ag->loop, ag->store, ag->cons, TOMBSTONE_TTL_MS);
+	ag->gc_started = true;
 	return start_http(ag, err);
 }
 

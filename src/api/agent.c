@@ -21,7 +21,7 @@ static void write_member_tags(struct api *a, struct jsonw *j)
 	char port[16];
 	jsonw_key(j, "Tags");
 	jsonw_obj_open(j);
-	jsonw_kstr(j, "acls", c->acl_enabled ? "1" : "0");
+	jsonw_kstr(j, "acls", c->acl.enabled ? "1" : "0");
 	if (c->server && c->bootstrap)
 		jsonw_kstr(j, "bootstrap", "1");
 	jsonw_kstr(j, "build", CAIRN_CONSUL_VERSION ":" CAIRN_REVISION);
@@ -125,14 +125,17 @@ void api_agent_self(void *ctx, struct http_request *req)
 	api_json_begin(a, req, &j);
 	jsonw_obj_open(&j);
 	jsonw_key(&j, "Config");
-	config_dump(a->cfg, &j, CONFIG_VIEW_CONFIG);
+	config_dump(a->cfg, &j, CONFIG_VIEW_SELF);
 	jsonw_key(&j, "DebugConfig");
 	config_dump(a->cfg, &j, CONFIG_VIEW_DEBUG);
 	write_coord(&j);
 	write_member(a, &j);
 	write_stats(a, &j);
 	jsonw_key(&j, "Meta");
-	config_dump(a->cfg, &j, CONFIG_VIEW_NODE_META);
+	jsonw_obj_open(&j);
+	for (size_t i = 0; i < a->cfg->node_meta.len; i++)
+		jsonw_kstr(&j, a->cfg->node_meta.keys[i], a->cfg->node_meta.values[i]);
+	jsonw_obj_close(&j);
 	jsonw_key(&j, "xDS");
 	jsonw_null(&j);
 	jsonw_obj_close(&j);

@@ -18,6 +18,34 @@ static void drop_result(struct fsm *f)
 	}
 }
 
+int fsm_frame(const void *cmd, size_t len, struct raft_buffer *out)
+{
+	size_t total = (4 + len + 7) & ~(size_t)7;
+	unsigned char *p = raft_malloc(total);
+	if (!p || len > UINT32_MAX)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(len >> (8 * i));
+	memcpy(p + 4, cmd, len);
+	memset(p + 4 + len, 0, total - 4 - len);
+	out->base = p;
+	out->len = total;
+	return 0;
+}
+
+int fsm_unframe(const struct raft_buffer *in, const void **cmd, size_t *len)
+{
+	const unsigned char *p = in->base;
+	if (in->len < 4)
+		return CAIRN_E_PARSE;
+	size_t n = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+	if (n > in->len - 4 || in->len - 4 - n > 7)
+		return CAIRN_E_PARSE;
+	*cmd = p + 4;
+	*len = n;
+	return 0;
+}
+
 static void apply_kv(struct fsm *f, struct store_txn *t, const struct cmd *c,
 		     struct txn_result *res, uint64_t index)
 {
@@ -37,7 +65,11 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
 	drop_result(f);
 	*result = NULL;
 	f->applies++;
-	int rv = cmd_decode(buf->base, buf->len, &c);
+	const void *body;
+	size_t len;
+	int rv = fsm_unframe(buf, &body, &len);
+	if (rv == 0)
+		rv = cmd_decode(body, len, &c);
 	if (rv) {
 		/* A committed entry we cannot read: skip it (loudly) rather than stop
 		 * the server; the index still advances. */

@@ -33,6 +33,22 @@ struct fsm {
 	uint64_t snapshots;
 };
 
+/*
+ * Log entry framing. libraft 0.15 writes entries padded to 8 bytes but its loader
+ * misreads a segment after an entry whose length is not a multiple of 8 (it
+ * truncates the rest as corrupt on restart), so every entry cairn writes is
+ *
+ *   offset size  field
+ *   0      4     command length N, little-endian
+ *   4      N     the command (cmd.h)
+ *   4+N    0..7  zero padding to a multiple of 8
+ *
+ * fsm_frame allocates the framed copy with raft_malloc (ownership passes to
+ * raft_apply); fsm_unframe finds the command inside a framed entry.
+ */
+int fsm_frame(const void *cmd, size_t len, struct raft_buffer *out);
+int fsm_unframe(const struct raft_buffer *in, const void **cmd, size_t *len);
+
 void fsm_init(struct fsm *f, struct store *store, struct raft *raft);
 void fsm_close(struct fsm *f);
 /* Claim the result of the apply that just ran (NULL if none). Caller frees it

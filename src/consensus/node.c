@@ -10,6 +10,7 @@
 #include "consensus/fsm.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <raft.h>
 #include <raft/uv.h>
 #include <stdlib.h>
@@ -46,6 +47,47 @@ struct apply_req {
 	consensus_apply_cb cb;
 	void *data;
 };
+
+/* libraft's uv back end (0.15) predates raft_io version 2, so it lacks
+ * async_work; the FSM's asynchronous snapshots need it. We provide it with
+ * libuv's thread pool: the work function (snapshot encoding of a frozen view)
+ * runs in a worker thread, the callback on the loop. */
+struct async_job {
+	uv_work_t work;
+	struct raft_io_async_work *req;
+	int status;
+};
+
+static void async_run(uv_work_t *w)
+{
+	struct async_job *j = w->data;
+	j->status = j->req->work(j->req);
+}
+
+static void async_done(uv_work_t *w, int status)
+{
+	struct async_job *j = w->data;
+	struct raft_io_async_work *req = j->req;
+	int rv = status ? RAFT_CANCELED : j->status;
+	free(j);
+	req->cb(req, rv);
+}
+
+static int io_async_work(struct raft_io *io, struct raft_io_async_work *req,
+			 raft_io_async_work_cb cb)
+{
+	struct consensus *c = (struct consensus *)((char *)io - offsetof(struct consensus, io));
+	struct async_job *j = xcalloc(1, sizeof(*j));
+	j->req = req;
+	j->work.data = j;
+	req->cb = cb;
+	int rv = uv_queue_work(c->loop, &j->work, async_run, async_done);
+	if (rv) {
+		free(j);
+		return RAFT_IOERR;
+	}
+	return 0;
+}
 
 static int map_raft_err(int rv)
 {
@@ -119,6 +161,10 @@ static int setup(struct consensus *c, const struct consensus_config *cfg, struct
 		buf_printf(err, "raft storage in %s: %s", c->dir, c->io.errmsg);
 		raft_uv_tcp_close(&c->transport);
 		return CAIRN_E_IO;
+	}
+	if (c->io.version < 2 || !c->io.async_work) {
+		c->io.version = 2;
+		c->io.async_work = io_async_work;
 	}
 	fsm_init(&c->fsm, c->store, &c->raft);
 	if ((rv = raft_init(&c->raft, &c->io, &c->fsm.raft_fsm, cfg->id, c->address))) {
@@ -256,12 +302,11 @@ int consensus_apply(struct consensus *c, const struct buf *cmd, consensus_apply_
 	a->cb = cb;
 	a->data = data;
 	a->req.data = a;
-	struct raft_buffer b = {.len = cmd->len, .base = raft_malloc(cmd->len ? cmd->len : 1)};
-	if (!b.base) {
+	struct raft_buffer b;
+	if (fsm_frame(cmd->data, cmd->len, &b)) {
 		free(a);
 		return CAIRN_E_INTERNAL;
 	}
-	memcpy(b.base, cmd->data, cmd->len);
 	int rv = raft_apply(&c->raft, &a->req, &b, 1, apply_done);
 	if (rv) {
 		raft_free(b.base);

@@ -56,7 +56,8 @@ struct http_header {
 
 struct http_response {
 	int status;		  /* 200 unless set */
-	const char *content_type; /* static string; default "application/json" */
+	const char *content_type; /* static string; default "application/json" (none
+				     when unset and the body is empty; "" for none) */
 	struct buf headers;	  /* extra lines, each "Name: value\r\n" */
 	struct buf body;
 };
@@ -65,24 +66,24 @@ struct http_conn;
 struct http_route;
 
 struct http_request {
-	struct http_conn *conn;	  /* private to the server */
-	uint64_t id;		  /* per-server sequence number, for logs */
+	struct http_conn *conn; /* private to the server */
+	uint64_t id;		/* per-server sequence number, for logs */
 	enum http_method method;
-	const char *method_name;  /* "GET", ... as sent */
-	char *raw_path;		  /* path as sent, without the query */
-	char *path;		  /* percent-decoded path (may hold any byte but NUL) */
-	char *query;		  /* raw query string after '?', "" if none */
+	const char *method_name; /* "GET", ... as sent */
+	char *raw_path;		 /* path as sent, without the query */
+	char *path;		 /* percent-decoded path (may hold any byte but NUL) */
+	char *query;		 /* raw query string after '?', "" if none */
 	struct http_param *params;
 	size_t nparams;
 	struct http_header *headers;
 	size_t nheaders;
-	struct buf body;	  /* complete body (chunked bodies are de-chunked) */
-	uint64_t content_length;  /* from the header, 0 if none or chunked */
-	bool keep_alive;	  /* the connection stays open after the reply */
-	bool body_too_large;	  /* body exceeded max_body: answer 413 */
-	size_t max_body;	  /* set by on_headers; default: server's max_body */
-	char peer[64];		  /* client IP address as text */
-	uint64_t start_ns;	  /* uv_hrtime() when the request head was complete */
+	struct buf body;	 /* complete body (chunked bodies are de-chunked) */
+	uint64_t content_length; /* from the header, 0 if none or chunked */
+	bool keep_alive;	 /* the connection stays open after the reply */
+	bool body_too_large;	 /* body exceeded max_body: answer 413 */
+	size_t max_body;	 /* set by on_headers; default: server's max_body */
+	char peer[64];		 /* client IP address as text */
+	uint64_t start_ns;	 /* uv_hrtime() when the request head was complete */
 
 	/* router's */
 	const struct http_route *route; /* the matched row, NULL if none */
@@ -102,13 +103,13 @@ typedef void (*http_dispatch_fn)(void *ctx, struct http_request *req);
 typedef void (*http_headers_fn)(void *ctx, struct http_request *req);
 
 struct http_server_config {
-	const char **addrs;	       /* IP addresses to listen on (NULL-terminated) */
+	const char **addrs; /* IP addresses to listen on (NULL-terminated) */
 	int port;
-	size_t max_body;	       /* default body limit */
-	int max_conns_per_client;      /* 0 = unlimited */
-	uint64_t idle_timeout_ms;      /* close idle keep-alive connections; 0 = never */
+	size_t max_body;	  /* default body limit; 0 = 4 MiB */
+	int max_conns_per_client; /* 0 = unlimited */
+	uint64_t idle_timeout_ms; /* close idle keep-alive connections; 0 = never */
 	http_dispatch_fn dispatch;
-	http_headers_fn on_headers;    /* may be NULL */
+	http_headers_fn on_headers; /* may be NULL */
 	void *ctx;
 };
 
@@ -122,6 +123,8 @@ int http_server_start(uv_loop_t *loop, const struct http_server_config *cfg,
  * cb runs when every handle is closed and the server is freed. */
 void http_server_close(struct http_server *srv, void (*cb)(void *arg), void *arg);
 size_t http_server_conn_count(const struct http_server *srv);
+/* Port the first address is bound to (useful with port 0), -1 if none. */
+int http_server_port(const struct http_server *srv);
 
 /* ---- Request helpers ---- */
 
@@ -135,7 +138,7 @@ bool http_param_flag(const struct http_request *req, const char *name);
 
 void http_resp_header(struct http_request *req, const char *name, const char *value);
 void http_resp_headerf(struct http_request *req, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Send req->resp (adds Content-Length, Content-Type, Date, Connection) and free req. */
 void http_reply(struct http_request *req);
 /* Convenience: status and a text/plain body (msg plus "\n" unless it ends in one). */

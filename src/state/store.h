@@ -55,16 +55,16 @@ enum store_table {
 };
 
 struct kv_entry {
-	uint32_t refs;		/* tree + frozen snapshots; changed on the loop thread only */
-	uint64_t create_index;	/* Raft index that created the key */
-	uint64_t modify_index;	/* Raft index of the last change */
-	uint64_t lock_index;	/* times the lock was acquired */
-	uint64_t flags;		/* opaque client flags */
-	char *session;		/* lock holder's session ID, NULL if unlocked */
-	char *value;		/* NULL: no value (JSON null); else value_len bytes */
+	uint32_t refs;	       /* tree + frozen snapshots; changed on the loop thread only */
+	uint64_t create_index; /* Raft index that created the key */
+	uint64_t modify_index; /* Raft index of the last change */
+	uint64_t lock_index;   /* times the lock was acquired */
+	uint64_t flags;	       /* opaque client flags */
+	char *session;	       /* lock holder's session ID, NULL if unlocked */
+	char *value;	       /* NULL: no value (JSON null); else value_len bytes */
 	size_t value_len;
 	size_t key_len;
-	char key[];		/* NUL-terminated */
+	char key[]; /* NUL-terminated */
 };
 
 struct store *store_new(void);
@@ -104,7 +104,9 @@ void store_txn_commit(struct store_txn *t);
 void store_txn_abort(struct store_txn *t);
 
 /* Each returns 0 when the change was made, CAIRN_E_CAS when its condition did not
- * hold (and nothing changed). Values are copied. val may be NULL (no value). */
+ * hold (and nothing changed). Values are copied. val may be NULL (no value).
+ * Set and cas return CAIRN_E_TOOBIG for a key or value of 4 GiB or more (the
+ * snapshot format stores 32-bit lengths). */
 int kv_txn_set(struct store_txn *t, const char *key, const void *val, size_t len, uint64_t flags);
 /* cas == 0: only if the key does not exist; else only if its ModifyIndex == cas. */
 int kv_txn_cas(struct store_txn *t, const char *key, const void *val, size_t len, uint64_t flags,
@@ -124,11 +126,12 @@ struct watcher;
 typedef void (*watcher_fn)(struct watcher *w);
 
 struct watcher {
-	watcher_fn fn;		/* called by store_watch_flush after a change */
-	void *data;		/* user's */
+	watcher_fn fn; /* called by store_watch_flush after a change */
+	void *data;    /* user's */
 	/* private to the store */
 	struct watch_link *links; /* registrations, freed when fired or cancelled */
 	struct watcher *next_fired;
+	struct watcher **pprev_fired; /* unlinks a cancelled watcher from the fired list in O(1) */
 	bool fired;
 };
 
@@ -143,6 +146,7 @@ void watcher_cancel(struct store *s, struct watcher *w);
 void store_watch_touch(struct store *s, enum store_table table, const char *key);
 /* Call every fired watcher once; returns how many. */
 size_t store_watch_flush(struct store *s);
+/* Watchers registered on at least one key or prefix (fired ones are detached). */
 size_t store_watcher_count(const struct store *s);
 
 /* ---- Snapshots ---- */

@@ -1,0 +1,43 @@
+/*
+ * What each command file exports to the command table (cli/commands.c): its main,
+ * its usage text and its flag table. One block per command file.
+ */
+#ifndef CAIRN_CLI_COMMANDS_H
+#define CAIRN_CLI_COMMANDS_H
+
+#include "cli/flags.h"
+
+/* cli/version.c */
+int version_main(int argc, char **argv);
+extern const char version_usage[];
+extern const struct flag_def version_flags[];
+
+/* cli/kv.c: the "kv" group */
+extern const char kv_usage[];
+
+/* cli/kv_get.c */
+int kv_get_main(int argc, char **argv);
+extern const char kv_get_usage[];
+extern const struct flag_def kv_get_flags[];
+
+/* cli/kv_put.c */
+int kv_put_main(int argc, char **argv);
+extern const char kv_put_usage[];
+extern const struct flag_def kv_put_flags[];
+
+/* cli/kv_delete.c */
+int kv_delete_main(int argc, char **argv);
+extern const char kv_delete_usage[];
+extern const struct flag_def kv_delete_flags[];
+
+/* cli/kv_export.c */
+int kv_export_main(int argc, char **argv);
+extern const char kv_export_usage[];
+extern const struct flag_def kv_export_flags[];
+
+/* cli/kv_import.c */
+int kv_import_main(int argc, char **argv);
+extern const char kv_import_usage[];
+extern const struct flag_def kv_import_flags[];
+
+#endif
