@@ -219,7 +219,7 @@ struct config {
 
 	/* --- joining --- */
 	struct strlist start_join;	     /* -join: join once at start */
-	struct strlist start_join_wan;	     /* -join-wan */
+	struct strlist join_wan;	     /* -join-wan (start_join_wan in files) */
 	struct strlist retry_join;	     /* -retry-join: join with retries */
 	struct strlist retry_join_wan;	     /* -retry-join-wan */
 	int64_t retry_interval;		     /* ns between retry-join attempts (30s) */

@@ -125,7 +125,7 @@ const struct opt config_options[] = {
 
 	/* joining and leaving */
 	R("start_join", L, 0, NULL, NULL, "join", "StartJoinAddrsLAN", start_join),
-	R("start_join_wan", L, 0, NULL, NULL, "join-wan", "StartJoinAddrsWAN", start_join_wan),
+	R("start_join_wan", L, 0, NULL, NULL, "join-wan", "StartJoinAddrsWAN", join_wan),
 	R("retry_join", L, 0, NULL, NULL, "retry-join", "RetryJoinLAN", retry_join),
 	R("retry_join_wan", L, 0, NULL, NULL, "retry-join-wan", "RetryJoinWAN", retry_join_wan),
 	R("retry_interval", D, 0, "30s", NULL, "retry-interval", "RetryJoinIntervalLAN", retry_interval),

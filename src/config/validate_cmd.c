@@ -53,12 +53,21 @@ int config_validate_paths(char **paths, int n, struct buf *out)
 
 static const char usage[] =
     "Usage: consul validate [options] FILE_OR_DIRECTORY...\n\n"
-    "  Performs a basic sanity test on Consul configuration files. For each file\n"
-    "  or directory given, the validate command will attempt to parse the\n"
-    "  contents just as the \"consul agent\" command would, and catch any errors.\n"
+    "  Performs a thorough sanity test on Consul configuration files. For each file\n"
+    "  or directory given, the validate command will attempt to parse the contents\n"
+    "  just as the \"consul agent\" command would, and catch any errors.\n\n"
     "  This is useful to do a test of the configuration only, without actually\n"
-    "  starting the agent.\n\n"
-    "  Returns 0 if the configuration is valid, or 1 if there are problems.\n";
+    "  starting the agent. This performs all of the validation the agent would, so\n"
+    "  this should be given the complete set of configuration files that are going\n"
+    "  to be loaded by the agent. This command cannot operate on partial\n"
+    "  configuration fragments since those won't pass the full agent validation.\n\n"
+    "  Returns 0 if the configuration is valid, or 1 if there are problems.\n\n"
+    "Command Options\n\n"
+    "  -config-format=<string>\n"
+    "     Config files are in this format irrespective of their extension. Must\n"
+    "     be 'hcl' or 'json'\n\n"
+    "  -quiet\n"
+    "     When given, a successful run will produce no output.\n";
 
 /* Go flag parsing of -quiet and -config-format; returns the index of the first path or
  * -1 after printing the error. */
@@ -102,9 +111,7 @@ int config_validate_main(int argc, char **argv)
 		return 1;
 	}
 	if (format && *format && strcmp(format, "json") != 0 && strcmp(format, "hcl") != 0) {
-		fputs("Config validation failed: config: -config-format must be either 'hcl' or "
-		      "'json'\n",
-		      stderr);
+		fputs("-config-format must be either 'hcl' or 'json'\n", stderr);
 		return 1;
 	}
 	struct buf warn = BUF_INIT, err = BUF_INIT;

@@ -85,7 +85,7 @@ static void test_repeatable(void **state)
 	assert_int_equal(c.node_meta.len, 3);
 	assert_string_equal(c.node_meta.values[1], "z:1");
 	assert_string_equal(c.node_meta.values[2], "");
-	assert_int_equal(c.start_join_wan.len, 1);
+	assert_int_equal(c.join_wan.len, 1);
 	assert_int_equal(c.retry_join_wan.len, 1);
 	config_free(&c);
 	buf_free(&err);
