@@ -28,9 +28,14 @@
  *   before the PUT: the query did not block), errors (connect/read failures or
  *   closes without an answer), non200, answered, put_ms (PUT round trip),
  *   wake_all_ms (PUT sent -> last parked answer), wake_p50_ms, wake_p99_ms,
- *   rss_before_kb, rss_parked_kb, rss_after_kb, connect_ms.
+ *   rss_before_kb, rss_parked_kb, rss_after_kb, connect_ms, and the agent's own
+ *   CPU time (all threads, from /proc/PID/task/N/schedstat) while the queries were
+ *   opened and parked (cpu_park_ms) and from the PUT to the last answer
+ *   (cpu_wake_ms): on a busy machine wake_all_ms includes waiting for a CPU,
+ *   cpu_wake_ms does not.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -101,6 +106,35 @@ static long rss_kb(void)
 			kb = strtol(line + 6, NULL, 10);
 	fclose(f);
 	return kb;
+}
+
+/* CPU time used by every thread of pid so far, in ms (-1 if unknown). */
+static double cpu_ms(void)
+{
+	if (pid <= 0)
+		return -1;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	double ns = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char p2[300];
+		snprintf(p2, sizeof p2, "/proc/%d/task/%s/schedstat", pid, e->d_name);
+		FILE *f = fopen(p2, "r");
+		if (!f)
+			continue;
+		unsigned long long v = 0;
+		if (fscanf(f, "%llu", &v) == 1)
+			ns += (double)v;
+		fclose(f);
+	}
+	closedir(d);
+	return ns / 1e6;
 }
 
 static void die(const char *what)
@@ -340,6 +374,7 @@ int main(int argc, char **argv)
 		conns[i].fd = -1;
 
 	long rss_before = rss_kb();
+	double cpu0 = cpu_ms();
 	double t0 = now_ms();
 	int next = 0;
 	for (;;) {
@@ -360,6 +395,7 @@ int main(int argc, char **argv)
 	while (now_ms() - ts < settle_ms)
 		poll_once(10);
 	long rss_parked = rss_kb();
+	double cpu1 = cpu_ms();
 
 	struct conn *put = &conns[nconns];
 	put->is_put = true;
@@ -385,6 +421,7 @@ int main(int argc, char **argv)
 	while ((n_answered < n_parked || put->st == ST_WAITING || put->st == ST_SENDING) &&
 	       now_ms() - tw < timeout_ms)
 		poll_once(10);
+	double cpu2 = cpu_ms();
 	long rss_after = rss_kb();
 
 	double *lat = calloc((size_t)nconns, sizeof *lat);
@@ -419,6 +456,8 @@ int main(int argc, char **argv)
 	printf("wake_all_ms=%.2f\n", nl == n_parked - n_early && nl > 0 ? worst : -1.0);
 	printf("wake_p50_ms=%.2f\n", nl ? lat[nl / 2] : -1.0);
 	printf("wake_p99_ms=%.2f\n", nl ? lat[(nl * 99) / 100 - (nl >= 100 ? 1 : 0)] : -1.0);
+	printf("cpu_park_ms=%.1f\n", cpu0 >= 0 ? cpu1 - cpu0 : -1.0);
+	printf("cpu_wake_ms=%.1f\n", cpu0 >= 0 ? cpu2 - cpu1 : -1.0);
 	printf("rss_before_kb=%ld\n", rss_before);
 	printf("rss_parked_kb=%ld\n", rss_parked);
 	printf("rss_after_kb=%ld\n", rss_after);

@@ -102,13 +102,23 @@ wait_ok() {
 
 port_busy() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
-# wrk_once NAME SECONDS URL [LUA]: req/s, or "bad:<why>" when an answer was not
-# 2xx or sockets failed (the rate would then be meaningless).
+# cpu_ns PID: CPU time the process has used so far, all threads (schedstat, ns)
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
+
+# wrk_once NAME SECONDS URL LUA PID: req/s, or "bad:<why>" when an answer was not
+# 2xx or sockets failed (the rate would then be meaningless). Also appends
+# "NAME requests-per-server-CPU-second" to $TMP/eff.txt: the server's own cost per
+# request, which other load on the machine does not change much.
 wrk_once() {
-	local name=$1 secs=$2 url=$3 lua=${4:-} args=(-t2 -c64) out rps non2xx errs
+	local name=$1 secs=$2 url=$3 lua=$4 pid=$5 args=(-t2 -c64) out rps non2xx errs c0 c1 n
 	[ -n "$lua" ] && args+=(-s "$lua")
 	out=$TMP/wrk-$name.txt
+	c0=$(cpu_ns "$pid")
 	wrk "${args[@]}" -d"${secs}s" --latency "$url" >"$out" 2>&1
+	c1=$(cpu_ns "$pid")
+	n=$(awk '/requests in/ {print $1}' "$out")
+	isnum "$n" && awk -v n="$n" -v c="$((c1 - c0))" -v k="$name" \
+		'BEGIN {if (c > 0) printf "%s %.0f\n", k, n / (c / 1e9)}' >>"$TMP/eff.txt"
 	rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
 	non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
 	errs=$(grep -o 'Socket errors:.*' "$out" | tr -cd '1-9')
@@ -154,7 +164,7 @@ fi
 
 R_HELLO_GET=n/a R_CAIRN_GET=n/a R_CAIRN_PUT=n/a R_ETCD_PUT=n/a
 R_DEV_RSS=n/a R_DEV_LEADER=n/a R_ETCD_RSS=n/a R_ETCD_LEADER=n/a
-R_BLK_WAKE=n/a R_BLK_GROWTH=n/a
+R_BLK_WAKE=n/a R_BLK_GROWTH=n/a R_BLK_CPU=n/a
 NOTES=()
 
 HELLO_PID= ETCD_PID= CAIRN_PID=
@@ -214,23 +224,26 @@ PUT_CAIRN_LUA=$ROOT/bench/put_cairn.lua
 PUT_ETCD_LUA=$ROOT/bench/put_etcd.lua
 
 log "== warm-up (${WARMUP} s each)"
-[ -n "$HELLO_PID" ] && wrk_once warm-hello $WARMUP "$HELLO_URL" >/dev/null
-[ -n "$CAIRN_PID" ] && wrk_once warm-cairn-get $WARMUP "$CGET_URL" >/dev/null
-[ -n "$ETCD_PID" ] && wrk_once warm-etcd-put $WARMUP "$ETCD_URL" "$PUT_ETCD_LUA" >/dev/null
-[ -n "$CAIRN_PID" ] && wrk_once warm-cairn-put $WARMUP "$CPUT_URL" "$PUT_CAIRN_LUA" >/dev/null
+[ -n "$HELLO_PID" ] && wrk_once warm-hello $WARMUP "$HELLO_URL" "" "$HELLO_PID" >/dev/null
+[ -n "$CAIRN_PID" ] && wrk_once warm-cairn-get $WARMUP "$CGET_URL" "" "$CAIRN_PID" >/dev/null
+[ -n "$ETCD_PID" ] && wrk_once warm-etcd-put $WARMUP "$ETCD_URL" "$PUT_ETCD_LUA" "$ETCD_PID" >/dev/null
+[ -n "$CAIRN_PID" ] && wrk_once warm-cairn-put $WARMUP "$CPUT_URL" "$PUT_CAIRN_LUA" "$CAIRN_PID" >/dev/null
 
 hg=() cg=() ep=() cp=()
 for r in $(seq "$ROUNDS"); do
-	[ -n "$HELLO_PID" ] && hg+=("$(wrk_once hello-get-$r "$DURATION" "$HELLO_URL")")
-	[ -n "$CAIRN_PID" ] && cg+=("$(wrk_once cairn-get-$r "$DURATION" "$CGET_URL")")
-	[ -n "$ETCD_PID" ] && ep+=("$(wrk_once etcd-put-$r "$DURATION" "$ETCD_URL" "$PUT_ETCD_LUA")")
-	[ -n "$CAIRN_PID" ] && cp+=("$(wrk_once cairn-put-$r "$DURATION" "$CPUT_URL" "$PUT_CAIRN_LUA")")
+	[ -n "$HELLO_PID" ] && hg+=("$(wrk_once hello-get-$r "$DURATION" "$HELLO_URL" "" "$HELLO_PID")")
+	[ -n "$CAIRN_PID" ] && cg+=("$(wrk_once cairn-get-$r "$DURATION" "$CGET_URL" "" "$CAIRN_PID")")
+	[ -n "$ETCD_PID" ] && ep+=("$(wrk_once etcd-put-$r "$DURATION" "$ETCD_URL" "$PUT_ETCD_LUA" "$ETCD_PID")")
+	[ -n "$CAIRN_PID" ] && cp+=("$(wrk_once cairn-put-$r "$DURATION" "$CPUT_URL" "$PUT_CAIRN_LUA" "$CAIRN_PID")")
 	log "round $r: hello GET ${hg[*]: -1} | cairn GET ${cg[*]: -1} | etcd PUT ${ep[*]: -1} | cairn PUT ${cp[*]: -1}  (load $(cut -d' ' -f1 /proc/loadavg))"
 done
 [ ${#hg[@]} -gt 0 ] && R_HELLO_GET=$(best "${hg[@]}")
 [ ${#cg[@]} -gt 0 ] && R_CAIRN_GET=$(best "${cg[@]}")
 [ ${#ep[@]} -gt 0 ] && R_ETCD_PUT=$(best "${ep[@]}")
 [ ${#cp[@]} -gt 0 ] && R_CAIRN_PUT=$(best "${cp[@]}")
+# best requests per server CPU-second over the measured rounds, per side
+eff() { awk -v p="$1-" 'index($1, p) == 1 && $2 > b {b = $2} END {print b ? b : "n/a"}' "$TMP/eff.txt" 2>/dev/null || echo n/a; }
+E_HELLO_GET=$(eff hello-get) E_CAIRN_GET=$(eff cairn-get) E_ETCD_PUT=$(eff etcd-put) E_CAIRN_PUT=$(eff cairn-put)
 for f in cairn-get-1 cairn-put-1; do
 	[ -f "$TMP/wrk-$f.txt" ] && { log "-- wrk $f:"; sed -n '/Latency Distribution/,/^Requests/p' "$TMP/wrk-$f.txt" >&2; }
 done
@@ -254,6 +267,7 @@ if [ -n "$CAIRN_PID" ] && [ -x "$BLOCKERS_BIN" ]; then
 			R_BLK_WAKE=bad
 			NOTES+=("blocking GETs: parked=$(bv parked) early=$(bv early) errors=$(bv errors) non200=$(bv non200) answered=$(bv answered) of $BLOCKERS")
 		fi
+		isnum "$(bv cpu_wake_ms)" && R_BLK_CPU=$(bv cpu_wake_ms)
 		before=$(bv rss_before_kb) parked=$(bv rss_parked_kb)
 		if isnum "$before" && isnum "$parked" && [ "$before" -gt 0 ]; then
 			R_BLK_GROWTH=$(awk -v a="$before" -v b="$parked" 'BEGIN {printf "%.1f", (b - a) / 1024}')
@@ -299,7 +313,7 @@ fi
 #   KIND ratio_ge: cairn/peer >= GOAL; lt/le: cairn < / <= GOAL (ratio shown for information)
 FAILS=0
 row() {
-	local name=$1 c=$2 pn=$3 p=$4 kind=$5 goal=$6 ratio=- verdict=FAIL gtext
+	local name=$1 c=$2 pn=$3 p=$4 kind=$5 goal=$6 info=${7:-} ratio=- verdict=FAIL gtext
 	if isnum "$c" && isnum "$p" && [ "$p" != 0 ]; then
 		ratio=$(awk -v c="$c" -v p="$p" 'BEGIN {printf "%.2fx", c / p}')
 	fi
@@ -317,7 +331,11 @@ row() {
 		isnum "$c" && awk -v c="$c" -v g="$goal" 'BEGIN {exit !(c <= g)}' && verdict=PASS ;;
 	esac
 	isnum "$c" || verdict="FAIL ($c)"
-	[ "$verdict" = PASS ] || FAILS=$((FAILS + 1))
+	if [ -n "$info" ]; then
+		verdict="($verdict, info)"
+	else
+		[ "$verdict" = PASS ] || FAILS=$((FAILS + 1))
+	fi
 	printf '%-40s %10s  %-16s %8s  %-14s %s\n' "$name" "$c" "$pn $p" "$ratio" "$gtext" "$verdict"
 }
 
@@ -328,10 +346,13 @@ printf '%-40s %10s  %-16s %8s  %-14s %s\n' measure cairn peer ratio goal result
 printf '%.0s-' {1..104}
 echo
 row "KV GET one key, req/s" "$R_CAIRN_GET" hello "$R_HELLO_GET" ratio_ge 0.7
+row "  KV GET per server CPU-second" "$E_CAIRN_GET" hello "$E_HELLO_GET" ratio_ge 0.7 info
 row "KV PUT 64 conns, req/s (fsync)" "$R_CAIRN_PUT" etcd "$R_ETCD_PUT" ratio_ge 2
+row "  KV PUT per server CPU-second" "$E_CAIRN_PUT" etcd "$E_ETCD_PUT" ratio_ge 2 info
 row "-dev idle RSS, MB" "$R_DEV_RSS" etcd "$R_ETCD_RSS" lt 8
 row "-dev start to leader, ms (median of $RUNS)" "$R_DEV_LEADER" etcd "$R_ETCD_LEADER" lt 100
 row "$BLOCKERS blocking GETs: wake all, ms" "$R_BLK_WAKE" - - le 1000
+row "  cairn CPU time for that wake, ms" "$R_BLK_CPU" - - le 1000 info
 row "$BLOCKERS blocking GETs: RSS growth, MB" "$R_BLK_GROWTH" - - lt 60
 echo "rounds: hello GET ${hg[*]:-} | cairn GET ${cg[*]:-} | etcd PUT ${ep[*]:-} | cairn PUT ${cp[*]:-}"
 [ -n "${DEV_ALL:-}" ] && echo "cairn -dev start to leader, each run (ms): $DEV_ALL"

@@ -142,20 +142,27 @@ static void agent_reload(void *arg)
 {
 	struct agent *ag = arg;
 	struct config next;
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, fixed = BUF_INIT;
 	log_info("agent", "Reloading configuration...");
-	if (config_load(ag->argc, ag->argv, &next, &err)) {
+	if (config_reload(ag->argc, ag->argv, &ag->cfg, &next, &fixed, &err)) {
 		log_error("agent", "Failed to reload configs: %s", buf_cstr(&err));
 		buf_free(&err);
+		buf_free(&fixed);
 		return;
 	}
+	if (fixed.len)
+		log_warn("agent", "changes to these options need a restart: %s", buf_cstr(&fixed));
+	buf_free(&fixed);
 	enum log_level level;
 	if (next.log_level && log_level_parse(next.log_level, &level) == 0 &&
 	    level != log_get_level()) {
 		log_setup(level, ag->cfg.log_json);
 		log_info("agent", "log level changed to %s", log_level_name(level));
 	}
-	config_free(&next);
+	/* non-reloadable options kept their old values in next, so the swap only
+	 * changes what may change at run time; nothing holds pointers into cfg */
+	config_free(&ag->cfg);
+	ag->cfg = next;
 	buf_free(&err);
 }
 

@@ -14,6 +14,8 @@
  */
 #include "config/options.h"
 
+#include "base/version.h"
+
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
@@ -314,11 +316,11 @@ const struct opt config_options[] = {
 	R("hcl", L, FO, NULL, NULL, "hcl", "HCL", hcl),
 
 	/* build information */
-	R("version", S, IN, CAIRN_VERSION, NULL, NULL, "Version", version),
+	R("version", S, IN, CAIRN_CONSUL_VERSION, NULL, NULL, "Version", version),
 	R("version_prerelease", S, IN, NULL, NULL, NULL, "VersionPrerelease", version_prerelease),
 	R("version_metadata", S, IN, NULL, NULL, NULL, "VersionMetadata", version_metadata),
-	R("revision", S, IN, NULL, NULL, NULL, "Revision", revision),
-	R("build_date", S, IN, "1970-01-01T00:00:01Z", NULL, NULL, "BuildDate", build_date),
+	R("revision", S, IN, CAIRN_REVISION, NULL, NULL, "Revision", revision),
+	R("build_date", S, IN, CAIRN_BUILD_DATE, NULL, NULL, "BuildDate", build_date),
 };
 
 // clang-format on

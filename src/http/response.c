@@ -237,11 +237,21 @@ static void header_line_end(struct buf *b, size_t value_start)
 void http_resp_header(struct http_request *req, const char *name, const char *value)
 {
 	struct buf *b = &req->resp.headers;
-	buf_puts(b, name);
-	PUT_LIT(b, ": ");
-	size_t start = b->len;
-	buf_puts(b, value);
-	header_line_end(b, start);
+	size_t nl = strlen(name), vl = strlen(value);
+	buf_reserve(b, nl + vl + 4);
+	char *p = b->data + b->len;
+	memcpy(p, name, nl);
+	p += nl;
+	*p++ = ':';
+	*p++ = ' ';
+	for (size_t i = 0; i < vl; i++) {
+		char c = value[i];
+		*p++ = (c == '\r' || c == '\n') ? ' ' : c;
+	}
+	*p++ = '\r';
+	*p++ = '\n';
+	*p = '\0';
+	b->len = (size_t)(p - b->data);
 }
 
 void http_resp_headerf(struct http_request *req, const char *name, const char *fmt, ...)

@@ -27,6 +27,12 @@ static int hexval(unsigned char c)
 
 ssize_t url_unescape(const char *s, size_t n, bool plus_space, char *out)
 {
+	if (!plus_space && !memchr(s, '%', n)) {
+		if (memchr(s, '\0', n))
+			return -1;
+		memcpy(out, s, n); /* the common case: nothing to decode */
+		return (ssize_t)n;
+	}
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

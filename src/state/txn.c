@@ -43,11 +43,17 @@ static void log_change(struct store_txn *t, struct kvt_slot prev, struct kv_entr
 	t->log[t->n++] = (struct undo_rec){prev.e, after, prev.tomb, fire};
 }
 
+/* Arrays above this many records are freed after use, not kept for the next
+ * transaction: one huge delete-tree must not pin its undo log forever. */
+#define KEEP_RECORDS 4096
+
 static void finish(struct store_txn *t)
 {
 	t->s->index = t->index;
 	t->s->txn_open = false;
 	t->n = 0;
+	if (t->cap > KEEP_RECORDS || t->scratch_cap > KEEP_RECORDS)
+		txn_free(t);
 }
 
 void store_txn_commit(struct store_txn *t)

@@ -361,3 +361,12 @@ def test_validate(binary, tmp_path):
     p = run_cli("validate", binary=binary)
     assert p.returncode == 1
     assert err(p) == "Must specify at least one config file or directory\n"
+
+
+def test_get_keys_recurse(agent, binary, key):
+    # modern Consul: -keys with -recurse lists every key, no separator roll-up
+    for k in ["a", "b/c", "b/d/e"]:
+        agent.kv_put(f"{key}/{k}", "x")
+    p = agent.cli("kv", "get", "-keys", "-recurse", key + "/", binary=binary)
+    assert p.returncode == 0, err(p)
+    assert out(p) == f"{key}/a\n{key}/b/c\n{key}/b/d/e\n"

@@ -192,13 +192,13 @@ static inline int fx_count_responses(const char *s, size_t len)
 	int count = 0;
 	size_t off = 0;
 	while (off < len) {
-		const char *end = strstr(s + off, "\r\n\r\n");
+		const char *end = memmem(s + off, len - off, "\r\n\r\n", 4);
 		if (!end)
 			break;
 		size_t head = (size_t)(end - (s + off)) + 4;
 		size_t body = 0;
-		const char *cl = strstr(s + off, "Content-Length: ");
-		if (cl && cl < end)
+		const char *cl = memmem(s + off, head, "Content-Length: ", 16);
+		if (cl)
 			body = strtoul(cl + 16, NULL, 10);
 		if (off + head + body > len)
 			break;
