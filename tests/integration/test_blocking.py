@@ -218,7 +218,10 @@ def test_bad_wait_400(agent, key, wait):
 @pytest.mark.parametrize("index", ["abc", "-1", "1.5", "0x10", "99999999999999999999999"])
 def test_bad_index_400(agent, key, index):
     agent.kv_put(key, "v")
-    r = agent.get("/v1/kv/" + key, params={"index": index})
+    try:
+        r = agent.get("/v1/kv/" + key, params={"index": index}, timeout=3)
+    except requests.Timeout:
+        pytest.fail(f"?index={index} blocked instead of answering 400 Invalid index")
     assert r.status_code == 400, (index, r.status_code, r.text)
     assert r.text == "Invalid index"
 
