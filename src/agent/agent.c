@@ -54,6 +54,7 @@ struct agent {
 	uv_timer_t tick;
 	uv_signal_t sigint, sigterm, sighup;
 	bool stopping;
+	bool graceful; /* stopped by a signal that leaves first */
 	int exit_code;
 };
 
@@ -175,8 +176,22 @@ static void on_signal(uv_signal_t *s, int signum)
 		return;
 	}
 	log_info("agent", "Caught signal: %s", signum == SIGINT ? "interrupt" : "terminated");
-	if (signum == SIGINT)
+	/* Consul: SIGINT leaves unless skip_leave_on_interrupt (servers' default),
+	 * SIGTERM leaves only with leave_on_terminate (clients' default); a
+	 * shutdown without a leave exits 1 */
+	bool graceful = (signum == SIGINT && !ag->cfg.skip_leave_on_interrupt) ||
+			(signum == SIGTERM && ag->cfg.leave_on_terminate);
+	if (ag->stopping)
+		return;
+	if (graceful) {
 		log_info("agent", "Gracefully shutting down agent...");
+		/* the gossip layer's leave broadcast belongs here when it exists */
+		log_info("agent", "Graceful leave complete");
+		ag->graceful = true;
+	} else {
+		log_info("agent", "Graceful shutdown disabled. Exiting");
+		ag->exit_code = 1;
+	}
 	agent_stop(ag);
 }
 
@@ -231,7 +246,12 @@ static int prepare_identity(struct agent *ag, struct buf *err)
 	}
 	/* a node ID the config generated is only a fallback: a persisted one wins */
 	ag->node_id = identity_node_id(ag->data_dir, c->node_id_generated ? NULL : c->node_id, err);
-	return ag->node_id ? 0 : -1;
+	if (!ag->node_id)
+		return -1;
+	/* the configuration reports the ID the agent really uses */
+	free(ag->cfg.node_id);
+	ag->cfg.node_id = xstrdup(ag->node_id);
+	return 0;
 }
 
 static int write_pid_file(const char *path)
@@ -319,6 +339,8 @@ static int start_http(struct agent *ag, struct buf *err)
 static void banner(struct agent *ag)
 {
 	const struct config *c = &ag->cfg;
+	if (c->log_json)
+		return; /* Consul prints no banner when every line must be JSON */
 	printf("==> Starting Consul agent...\n"
 	       "               Version: '%s'\n"
 	       "            Build Date: '%s'\n"
@@ -382,6 +404,7 @@ static int agent_start(struct agent *ag, struct buf *err)
 		.metrics = ag->metrics,
 		.start_ns = uv_hrtime(),
 		.node_id = ag->node_id,
+		.advertise = ag->advertise,
 		.reload = agent_reload,
 		.agent = ag,
 	};
@@ -414,7 +437,9 @@ int agent_main(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	ag->argc = argc;
 	ag->argv = argv;
+	log_hold();
 	if (config_load(argc, argv, &ag->cfg, &err)) {
+		log_release();
 		fprintf(stderr, "==> %s\n", buf_cstr(&err));
 		buf_free(&err);
 		free(ag);
@@ -424,6 +449,7 @@ int agent_main(int argc, char **argv)
 	if (ag->cfg.log_level)
 		log_level_parse(ag->cfg.log_level, &level);
 	log_setup(level, ag->cfg.log_json);
+	log_release();
 	uv_loop_init(&ag->loop);
 	int rc = 0;
 	if (agent_start(ag, &err)) {
@@ -439,8 +465,12 @@ int agent_main(int argc, char **argv)
 	}
 	uv_run(&ag->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&ag->loop);
-	if (rc == 0)
+	if (rc == 0) {
+		rc = ag->exit_code;
+		if (ag->graceful)
+			log_info("agent", "Graceful exit completed");
 		log_info("agent", "shutdown complete");
+	}
 	agent_cleanup(ag);
 	buf_free(&err);
 	free(ag);

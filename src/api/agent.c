@@ -50,7 +50,7 @@ static void write_member(struct api *a, struct jsonw *j)
 	jsonw_key(j, "Member");
 	jsonw_obj_open(j);
 	jsonw_kstr(j, "Name", c->node_name);
-	jsonw_kstr(j, "Addr", c->advertise_addr);
+	jsonw_kstr(j, "Addr", a->advertise);
 	jsonw_kint(j, "Port", c->ports.serf_lan);
 	write_member_tags(a, j);
 	jsonw_kint(j, "Status", 1);
@@ -171,6 +171,11 @@ void api_agent_metrics(void *ctx, struct http_request *req)
 	struct api *a = ctx;
 	const struct http_param *fmt = http_param_get(req, "format");
 	if (fmt && strcmp(fmt->value, "prometheus") == 0) {
+		if (a->cfg->telemetry.prometheus_retention_time <= 0) {
+			api_error(req, 415, "Prometheus is not enabled since its retention time is "
+					    "not positive");
+			return;
+		}
 		req->resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
 		metrics_write_prometheus(a->metrics, &req->resp.body);
 		http_reply(req);

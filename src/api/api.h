@@ -41,6 +41,7 @@ struct api {
 	struct metrics *metrics;
 	uint64_t start_ns;	/* uv_hrtime() at start */
 	const char *node_id;	/* this agent's node ID */
+	const char *advertise;	/* this agent's LAN address */
 	uint64_t blocked;	/* requests parked in blocking queries now */
 	/* hooks back into the agent */
 	void (*reload)(void *agent);
@@ -67,6 +68,10 @@ bool api_has(const struct http_request *req, const char *name);
 /* Parse ?name as an unsigned integer; 0 and *out untouched when absent, -1 on a
  * bad value (a 400 has then been sent). */
 int api_uint_param(struct http_request *req, const char *name, uint64_t *out, bool *present);
+
+/* Writes and reads name a datacenter with ?dc; only the local one is reachable
+ * until WAN federation exists. Returns false after answering 500. */
+bool api_local_dc(struct api *a, struct http_request *req);
 
 /* ---- Reads ---- */
 

@@ -54,6 +54,16 @@ void api_error_code(struct http_request *req, int err)
 	}
 }
 
+bool api_local_dc(struct api *a, struct http_request *req)
+{
+	const struct http_param *dc = http_param_get(req, "dc");
+	if (dc && dc->value[0] && strcmp(dc->value, a->cfg->datacenter) != 0) {
+		api_error(req, 500, "No path to datacenter");
+		return false;
+	}
+	return true;
+}
+
 bool api_has(const struct http_request *req, const char *name)
 {
 	return http_param_get(req, name) != NULL;

@@ -80,6 +80,8 @@ static int query_keys(struct api *a, struct http_request *req, struct watcher *w
 {
 	const char *prefix = req->tail;
 	const struct http_param *sep = http_param_get(req, "separator");
+	if (!sep) /* the spelling older Consul clients still send */
+		sep = http_param_get(req, "seperator");
 	struct jsonw j;
 	struct listing l = {&j, 0};
 	*index = kv_prefix_index(a->store, prefix);
@@ -108,7 +110,7 @@ static int query_get(struct api *a, struct http_request *req, struct watcher *w,
 		return 404;
 	if (api_has(req, "raw")) {
 		/* never let a browser sniff a value into HTML */
-		req->resp.content_type = "text/plain; charset=utf-8";
+		req->resp.content_type = "text/plain";
 		http_resp_header(req, "X-Content-Type-Options", "nosniff");
 		buf_append(&req->resp.body, e->value ? e->value : "", e->value_len);
 		return 200;
@@ -215,6 +217,8 @@ static void kv_delete(struct api *a, struct http_request *req)
 void api_kv(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
+	if (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD && !api_local_dc(a, req))
+		return;
 	switch (req->method) {
 	case HTTP_M_PUT:
 		kv_put(a, req);

@@ -21,6 +21,7 @@
 #include "base/duration.h"
 #include "base/metrics.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,16 +175,14 @@ static int parse_options(struct api *a, struct http_request *req, struct reader 
 		return -1;
 	}
 	r->mode = stale ? MODE_STALE : consistent ? MODE_CONSISTENT : MODE_DEFAULT;
-	const struct http_param *dc = http_param_get(req, "dc");
-	if (dc && dc->value[0] && strcmp(dc->value, a->cfg->datacenter) != 0) {
-		api_error(req, 500, "No path to datacenter");
+	if (!api_local_dc(a, req))
 		return -1;
-	}
 	const struct http_param *idx = http_param_get(req, "index");
 	if (idx && idx->value[0]) {
 		char *end;
+		errno = 0;
 		r->min_index = strtoull(idx->value, &end, 10);
-		if (*end || idx->value[0] == '-' || idx->value[0] == '+') {
+		if (*end || errno || idx->value[0] == '-' || idx->value[0] == '+') {
 			api_error(req, 400, "Invalid index");
 			return -1;
 		}

@@ -30,16 +30,17 @@ static const struct http_route routes[] = {
 
 static void allow_header(struct http_request *req, unsigned methods)
 {
-	static const char *const names[] = {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS",
-					    "PATCH"};
+	/* Consul lists OPTIONS first, then the endpoint's methods (HEAD implied by GET) */
+	static const struct {
+		enum http_method m;
+		const char *name;
+	} order[] = {{HTTP_M_GET, "GET"},	{HTTP_M_PUT, "PUT"},	   {HTTP_M_POST, "POST"},
+		     {HTTP_M_DELETE, "DELETE"}, {HTTP_M_PATCH, "PATCH"}};
 	struct buf b = BUF_INIT;
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (methods & (1u << i)) {
-			if (b.len)
-				buf_puts(&b, ",");
-			buf_puts(&b, names[i]);
-		}
-	}
+	buf_puts(&b, "OPTIONS");
+	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (methods & (1u << order[i].m))
+			buf_printf(&b, ",%s", order[i].name);
 	http_resp_header(req, "Allow", buf_cstr(&b));
 	buf_free(&b);
 }
@@ -59,19 +60,27 @@ void api_dispatch(void *ctx, struct http_request *req)
 	struct api *a = ctx;
 	metrics_count(a->metrics, M_HTTP_REQUESTS, 1);
 	if (!path_ok(req->path)) {
-		api_error(req, 400, "Invalid request path: control characters are not allowed");
+		req->resp.status = 400;
+		req->resp.content_type = "text/plain; charset=utf-8";
+		http_reply(req);
 		return;
 	}
 	switch (http_route_match(routes, sizeof(routes) / sizeof(routes[0]), req)) {
 	case ROUTE_OK:
 		break;
 	case ROUTE_NOT_FOUND:
-		req->resp.status = 404;
-		req->resp.content_type = "text/plain; charset=utf-8";
-		http_reply(req);
+		if (strncmp(req->path, "/v1/", 4) == 0)
+			api_error(req, 404, "Invalid URL path: not a recognized HTTP API endpoint\n");
+		else
+			api_error(req, 404, "Invalid URL path: if attempting to use the HTTP API, "
+					    "ensure the path starts with '/v1/'\n");
 		return;
 	case ROUTE_BAD_METHOD:
 		allow_header(req, req->route->methods);
+		if (req->method == HTTP_M_OPTIONS) {
+			http_reply(req);
+			return;
+		}
 		api_error(req, 405, "method %s not allowed", req->method_name);
 		return;
 	}
@@ -84,10 +93,10 @@ void api_dispatch(void *ctx, struct http_request *req)
 				  (unsigned long long)req->content_length, req->max_body);
 		else
 			api_error(req, 413,
-				  "Request body too large, max size: %zu bytes. See "
+				  "Request body(%llu bytes) too large, max size: %zu bytes. See "
 				  "https://developer.hashicorp.com/docs/agent/config/"
 				  "config-files#txn_max_req_len.",
-				  req->max_body);
+				  (unsigned long long)req->content_length, req->max_body);
 		return;
 	}
 	req->route->handler(a, req);

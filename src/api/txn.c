@@ -69,11 +69,15 @@ static int parse_kv(struct parsed *p, json_t *kv, size_t i)
 	json_t *verb = json_object_get(kv, "Verb");
 	int v = json_is_string(verb) ? kv_verb_parse(json_string_value(verb)) : -1;
 	if (v < 0) {
-		struct buf m = BUF_INIT;
-		buf_printf(&m, "Unknown KV verb \"%s\"",
+		/* Consul reports an unknown verb as a failed operation (409) */
+		buf_printf(&p->err, "{\"Results\":null,\"Errors\":[{\"OpIndex\":%zu,\"What\":", i);
+		struct buf what = BUF_INIT;
+		buf_printf(&what, "unknown KV verb \"%s\"",
 			   json_is_string(verb) ? json_string_value(verb) : "");
-		fail(p, 400, buf_cstr(&m), i);
-		buf_free(&m);
+		json_escape(&p->err, what.data, what.len);
+		buf_free(&what);
+		buf_puts(&p->err, "}]}");
+		p->status = 409;
 		return -1;
 	}
 	op->verb = (enum kv_verb)v;
@@ -135,9 +139,11 @@ static int parse(const struct buf *body, struct parsed *p)
 			p->n = i + 1;
 			if (json_is_object(kv))
 				rv = parse_kv(p, kv, i);
+			else if (kv)
+				rv = fail(p, 400, "Failed to parse body: KV must be an object", i);
 			else if (json_is_object(op) && json_object_size(op))
 				rv = fail(p, 400,
-					  "Only KV operations are supported in transactions "
+					  "Failed to parse body: only KV operations are supported "
 					  "until the catalog lands",
 					  i);
 			else
@@ -216,7 +222,16 @@ void api_txn(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
 	struct parsed p;
+	if (!api_local_dc(a, req))
+		return;
 	if (parse(&req->body, &p)) {
+		if (p.status == 409) {
+			req->resp.status = 409;
+			buf_append(&req->resp.body, p.err.data, p.err.len);
+			http_reply(req);
+			parsed_free(&p);
+			return;
+		}
 		api_error(req, p.status, "%s", buf_cstr(&p.err));
 		parsed_free(&p);
 		return;

@@ -1,11 +1,13 @@
 /* Consul-shaped logging (see log.h). */
 #include "base/log.h"
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "base/jsonw.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
@@ -25,6 +27,16 @@ static enum log_level stdout_level = LOG_INFO;
 static bool stdout_json;
 static enum log_level min_level = LOG_INFO;
 static struct sink sinks[MAX_SINKS];
+
+/* messages held by log_hold, in order */
+struct held {
+	enum log_level level;
+	char *module;
+	char *msg;
+};
+static bool holding;
+static struct held *held;
+static size_t nheld;
 
 static const char *const names[] = {"trace", "debug", "info", "warn", "error", "off"};
 static const char *const tags[] = {"[TRACE]", "[DEBUG]", "[INFO] ", "[WARN] ", "[ERROR]", ""};
@@ -95,7 +107,26 @@ void log_remove_sink(int handle)
 
 bool log_enabled(enum log_level level)
 {
-	return level >= min_level && level < LOG_OFF;
+	return (holding || level >= min_level) && level < LOG_OFF;
+}
+
+void log_hold(void)
+{
+	holding = true;
+}
+
+void log_release(void)
+{
+	holding = false;
+	for (size_t i = 0; i < nheld; i++) {
+		if (log_enabled(held[i].level))
+			log_msg(held[i].level, held[i].module, "%s", held[i].msg);
+		free(held[i].module);
+		free(held[i].msg);
+	}
+	free(held);
+	held = NULL;
+	nheld = 0;
 }
 
 static void timestamp(char *out, size_t n, bool micro)
@@ -145,6 +176,11 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (holding) {
+		held = xrealloc(held, (nheld + 1) * sizeof(*held));
+		held[nheld++] = (struct held){level, xstrdup(module), buf_steal(&msg)};
+		return;
+	}
 
 	if (level >= stdout_level) {
 		format_line(&line, stdout_json, level, module, buf_cstr(&msg));

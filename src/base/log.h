@@ -30,6 +30,13 @@ const char *log_level_name(enum log_level level);
 int log_add_sink(enum log_level level, bool json, log_sink_fn fn, void *ctx);
 void log_remove_sink(int handle);
 
+/* Hold: buffer every message (whatever its level) instead of writing it, until
+ * log_release, which writes the held ones through the then-current level and
+ * format. The agent holds while it loads its configuration, so that warnings
+ * about the configuration come out in the configured format. */
+void log_hold(void);
+void log_release(void);
+
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -115,7 +115,8 @@ static int get_keys(const struct httpc *c, const char *path, const struct kv_get
 	struct httpc_req r;
 	httpc_req_init(&r, "GET", path, true);
 	httpc_req_param(&r, "keys", "");
-	if (o->separator && *o->separator)
+	/* with -recurse, Consul lists every key without folding at the separator */
+	if (o->separator && *o->separator && !o->recurse)
 		httpc_req_param(&r, "separator", o->separator);
 	struct httpc_resp resp;
 	struct buf err = BUF_INIT;
@@ -198,8 +199,7 @@ static int get_one(const struct httpc *c, const char *path, const char *key,
 	} else if (o->detailed) {
 		print_detailed(&pairs.v[0], o->base64);
 	} else {
-		if (pairs.v[0].value.len)
-			fwrite(pairs.v[0].value.data, 1, pairs.v[0].value.len, stdout);
+		put_value(&pairs.v[0], o->base64);
 		fputc('\n', stdout);
 	}
 	kv_pairs_free(&pairs);

@@ -114,12 +114,18 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 		return 0;
 	case KV_CHECK_INDEX:
 		if (!e) {
-			key_error(res, i, "key %s doesn't exist", op->key);
+			key_error(res, i, "failed to check index, key %s doesn't exist", op->key);
 			return CAIRN_E_CAS;
 		}
 		if (e->modify_index != op->index) {
-			add_error(res, i, "current modify index %llu != %llu", NULL, e->modify_index,
-				  op->index);
+			char *q = quoted(op->key);
+			struct buf m = BUF_INIT;
+			buf_printf(&m, "failed index check for key %s, current modify index %llu != %llu",
+				   q, (unsigned long long)e->modify_index,
+				   (unsigned long long)op->index);
+			add_error(res, i, "%s", m.data, 0, 0);
+			buf_free(&m);
+			free(q);
 			return CAIRN_E_CAS;
 		}
 		add_item(res, e, false);

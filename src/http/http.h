@@ -139,6 +139,8 @@ bool http_param_flag(const struct http_request *req, const char *name);
 void http_resp_header(struct http_request *req, const char *name, const char *value);
 void http_resp_headerf(struct http_request *req, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A header whose value is a number (X-Consul-Index...), without printf's cost. */
+void http_resp_header_u64(struct http_request *req, const char *name, uint64_t value);
 /* Send req->resp (adds Content-Length, Content-Type, Date, Connection) and free req. */
 void http_reply(struct http_request *req);
 /* Convenience: status and a text/plain body (msg plus "\n" unless it ends in one). */

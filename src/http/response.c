@@ -147,6 +147,10 @@ static const char *date_now(void)
 
 static void status_line(struct buf *out, int status)
 {
+	if (status == 200) {
+		PUT_LIT(out, "HTTP/1.1 200 OK\r\n");
+		return;
+	}
 	const char *text = http_status_text(status);
 	PUT_LIT(out, "HTTP/1.1 ");
 	buf_put_u64(out, (uint64_t)status);
@@ -252,6 +256,15 @@ void http_resp_header(struct http_request *req, const char *name, const char *va
 	*p++ = '\n';
 	*p = '\0';
 	b->len = (size_t)(p - b->data);
+}
+
+void http_resp_header_u64(struct http_request *req, const char *name, uint64_t value)
+{
+	struct buf *b = &req->resp.headers;
+	buf_puts(b, name);
+	PUT_LIT(b, ": ");
+	buf_put_u64(b, value);
+	PUT_LIT(b, "\r\n");
 }
 
 void http_resp_headerf(struct http_request *req, const char *name, const char *fmt, ...)

@@ -122,6 +122,12 @@ static struct kv_entry *make_set(void *ctx, struct kvt_slot cur, bool *tomb)
 {
 	struct op *op = ctx;
 	const struct kv_entry *old = live_of(cur);
+	/* Consul skips a write that changes nothing: the index stays and no
+	 * blocking query wakes */
+	if (old && old->flags == op->flags && (old->value != NULL) == (op->val != NULL) &&
+	    old->value_len == (op->val ? op->len : 0) &&
+	    (!op->val || memcmp(old->value, op->val, op->len) == 0))
+		return NULL;
 	const char *session = old ? old->session : NULL;
 	struct kv_entry *e = kv_entry_new(op->key, op->klen, op->val, op->len, session,
 					  session ? strlen(session) : 0);

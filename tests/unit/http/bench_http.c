@@ -42,7 +42,7 @@ static void dispatch(void *ctx, struct http_request *req)
 	}
 	http_resp_header(req, "Vary", "Accept-Encoding");
 	http_resp_header(req, "X-Consul-Default-Acl-Policy", "allow");
-	http_resp_headerf(req, "X-Consul-Index", "%d", 5);
+	http_resp_header_u64(req, "X-Consul-Index", 5);
 	http_resp_header(req, "X-Consul-Knownleader", "true");
 	http_resp_header(req, "X-Consul-Lastcontact", "0");
 	http_resp_header(req, "X-Consul-Query-Backend", "blocking-query");

@@ -58,11 +58,13 @@ static void test_json_reply(void **state)
 	buf_puts(&q->resp.body, "[]");
 	http_resp_header(q, "X-Consul-Index", "5");
 	http_resp_headerf(q, "X-Consul-Lastcontact", "%d", 0);
+	http_resp_header_u64(q, "X-Consul-Index", 18446744073709551615ull);
 	char *s = render(q, false);
 	assert_string_equal(s, "HTTP/1.1 200 OK\r\n"
 			       "Content-Type: application/json\r\n"
 			       "X-Consul-Index: 5\r\n"
 			       "X-Consul-Lastcontact: 0\r\n"
+			       "X-Consul-Index: 18446744073709551615\r\n"
 			       "Date: DATE\r\n"
 			       "Content-Length: 2\r\n\r\n[]");
 	free(s);
