@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all build run test unit san integration fuzz bench format clean
+.PHONY: all build run test unit san integration integration-san fuzz bench format clean
 
 all: build
 
@@ -18,7 +18,7 @@ run: build
 test:
 	@scripts/bootstrap test
 	@$(MAKE) --no-print-directory build
-	@$(MAKE) --no-print-directory unit san integration
+	@$(MAKE) --no-print-directory unit san integration integration-san
 
 unit: build
 	cd build && ctest --output-on-failure -j$(JOBS)
@@ -30,6 +30,16 @@ san:
 
 integration: build
 	$(PYTEST) -q -x tests/integration
+
+# The same suite against the ASan+UBSan agent; any sanitizer report fails it.
+integration-san: san
+	@rm -rf build-san/sanitizer-logs && mkdir -p build-san/sanitizer-logs
+	CAIRN_BIN=$(CURDIR)/build-san/cairn \
+	ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-san/sanitizer-logs/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-san/sanitizer-logs/ubsan \
+	$(PYTEST) -q -x -p no:cacheprovider tests/integration
+	@if ls build-san/sanitizer-logs/* >/dev/null 2>&1; then \
+		cat build-san/sanitizer-logs/*; echo "sanitizer reports above"; exit 1; fi
 
 # libFuzzer builds of every target under tests/fuzz (clang).
 fuzz:

@@ -292,7 +292,7 @@ static void conn_after(struct http_conn *c)
 static void queue_resume(struct http_conn *c)
 {
 	struct http_server *srv = c->srv;
-	if (c->resume_queued)
+	if (c->resume_queued || srv->closing)
 		return;
 	c->resume_queued = true;
 	c->rq_next = NULL;
