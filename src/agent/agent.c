@@ -29,6 +29,7 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,6 +438,7 @@ int agent_main(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	ag->argc = argc;
 	ag->argv = argv;
+	signal(SIGPIPE, SIG_IGN); /* a client that went away is a write error, not a death */
 	log_hold();
 	if (config_load(argc, argv, &ag->cfg, &err)) {
 		log_release();

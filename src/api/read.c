@@ -67,12 +67,10 @@ static void add_headers(struct reader *r, uint64_t index)
 {
 	struct http_request *req = r->req;
 	struct consensus *c = r->a->cons;
-	http_resp_headerf(req, "X-Consul-Index", "%llu",
-			  (unsigned long long)(index ? index : 1));
+	http_resp_header_u64(req, "X-Consul-Index", index ? index : 1);
 	http_resp_header(req, "X-Consul-KnownLeader",
 			 c && consensus_known_leader(c) ? "true" : "false");
-	http_resp_headerf(req, "X-Consul-LastContact", "%llu",
-			  (unsigned long long)(c ? consensus_last_contact_ms(c) : 0));
+	http_resp_header_u64(req, "X-Consul-LastContact", c ? consensus_last_contact_ms(c) : 0);
 	http_resp_header(req, "X-Consul-Effective-Consistency", mode_names[r->mode]);
 }
 

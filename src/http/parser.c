@@ -171,6 +171,10 @@ static int on_headers_complete(http_parser *hp)
 	bool has_length = (hp->flags & F_CONTENTLENGTH) != 0;
 	q->content_length = has_length ? hp->content_length : 0;
 	r->http10 = hp->http_major < 1 || (hp->http_major == 1 && hp->http_minor == 0);
+	if (hp->http_major != 1) {
+		p->error_status = 505; /* as Go: only HTTP/1.x on this listener */
+		return -1;
+	}
 	int status = req_finish_head(r);
 	if (status) {
 		p->error_status = status;

@@ -13,7 +13,7 @@
  *   RP_MESSAGE    a request is complete: reqparser_take it. Its keep_alive and
  *                 body_too_large say whether another message may follow; if
  *                 not, the parser swallows everything fed after it.
- *   RP_ERROR      malformed input: answer error_status (400, 417 or 431) and
+ *   RP_ERROR      malformed input: answer error_status (400, 417, 431 or 505) and
  *                 close. The parser swallows everything fed after it.
  *
  * Bodies are bounded by req->max_body: a Content-Length above it completes the

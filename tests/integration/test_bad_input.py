@@ -204,7 +204,9 @@ def test_broken_query_string(agent, key):
 def test_nonprintable_key_rejected(agent, key, enc):
     r = agent.put(f"/v1/kv/{key}{enc}x", data=b"v")
     assert r.status_code == 400, (enc, r.status_code, r.text)
-    assert r.content == b""
+    # Consul answers with an empty body; a NUL never reaches cairn's handlers
+    # (its HTTP parser refuses it with "400 Bad Request", docs/compat.md)
+    assert r.content == (b"400 Bad Request" if enc == "%00" else b"")
     r = agent.get(f"/v1/kv/{key}{enc}x")
     assert r.status_code == 400
     keys = agent.get("/v1/kv/?keys").json()
