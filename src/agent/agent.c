@@ -63,6 +63,8 @@ static void flush_watches(uv_prepare_t *h)
 {
 	struct agent *ag = h->data;
 	store_watch_flush(ag->store);
+	if (ag->cons)
+		consensus_poll(ag->cons);
 }
 
 static long rss_bytes(void)

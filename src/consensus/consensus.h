@@ -92,4 +92,9 @@ struct consensus_stats {
 };
 void consensus_get_stats(const struct consensus *c, struct consensus_stats *st);
 
+/* Notice role and leader changes (libraft 0.15 has no callback for them) and log
+ * them as Consul does; the agent calls it once per loop iteration. Returns true
+ * when this node's leadership changed. */
+bool consensus_poll(struct consensus *c);
+
 #endif

@@ -14,6 +14,7 @@
 #include <raft.h>
 #include <raft/uv.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -34,6 +35,8 @@ struct consensus {
 	struct consensus_confirm *covered;
 	struct raft_barrier barrier;
 	bool barrier_busy;
+	int last_state;	  /* raft_state at the last consensus_poll */
+	char last_leader[64]; /* leader address at the last consensus_poll */
 	/* voter addresses, rebuilt on demand */
 	const char **peers;
 	size_t npeers;
@@ -471,4 +474,30 @@ void consensus_get_stats(const struct consensus *c, struct consensus_stats *st)
 	st->num_peers = voter_count(r) ? voter_count(r) - 1 : 0;
 	st->applies = c->fsm.applies;
 	st->snapshots = c->fsm.snapshots;
+}
+
+bool consensus_poll(struct consensus *c)
+{
+	if (c->closing)
+		return false;
+	int state = raft_state(&c->raft);
+	const char *leader = consensus_leader_address(c);
+	bool changed = state != c->last_state &&
+		       (state == RAFT_LEADER || c->last_state == RAFT_LEADER);
+	if (state != c->last_state) {
+		static const char *const names[] = {"shutdown", "follower", "candidate", "leader"};
+		log_info("agent.server.raft", "entering %s state: node=%s",
+			 state >= 0 && state <= RAFT_LEADER ? names[state] : "unknown", c->address);
+		if (state == RAFT_LEADER)
+			log_info("agent.server", "cluster leadership acquired");
+		else if (c->last_state == RAFT_LEADER)
+			log_info("agent.server", "cluster leadership lost");
+		c->last_state = state;
+	}
+	if (strcmp(leader, c->last_leader) != 0) {
+		if (*leader)
+			log_info("agent.server", "New leader elected: address=%s", leader);
+		snprintf(c->last_leader, sizeof(c->last_leader), "%s", leader);
+	}
+	return changed;
 }
