@@ -40,8 +40,8 @@ struct agent {
 	int argc;
 	char **argv;
 	struct config cfg;
-	char *data_dir;	   /* cfg.data_dir, or the -dev temporary dir */
-	bool dev_dir;	   /* data_dir is ours to remove */
+	char *data_dir; /* cfg.data_dir, or the -dev temporary dir */
+	bool dev_dir;	/* data_dir is ours to remove */
 	char *node_id;
 	char advertise[64];
 	struct store *store;
@@ -277,19 +277,20 @@ static int start_consensus(struct agent *ag, struct buf *err)
 		 c->ports.server);
 	bool bootstrap = c->dev || c->bootstrap || c->bootstrap_expect == 1;
 	if (!bootstrap)
-		log_warn("agent.server", "bootstrap_expect = %d: waiting for %d servers; "
-					 "forming a multi-server cluster needs gossip (not in "
-					 "this build yet)",
+		log_warn("agent.server",
+			 "bootstrap_expect = %d: waiting for %d servers; "
+			 "forming a multi-server cluster needs gossip (not in "
+			 "this build yet)",
 			 c->bootstrap_expect, c->bootstrap_expect);
 	struct consensus_config cc = {
-		.dir = dir,
-		.address = addr,
-		.bind = bind,
-		.id = identity_raft_id(ag->node_id),
-		.bootstrap = bootstrap,
-		.raft_multiplier = (unsigned)c->raft_multiplier,
-		.snapshot_threshold = (unsigned)c->raft_snapshot_threshold,
-		.trailing_logs = (unsigned)c->raft_trailing_logs,
+	    .dir = dir,
+	    .address = addr,
+	    .bind = bind,
+	    .id = identity_raft_id(ag->node_id),
+	    .bootstrap = bootstrap,
+	    .raft_multiplier = (unsigned)c->raft_multiplier,
+	    .snapshot_threshold = (unsigned)c->raft_snapshot_threshold,
+	    .trailing_logs = (unsigned)c->raft_trailing_logs,
 	};
 	return consensus_start(&ag->loop, ag->store, &cc, &ag->cons, err);
 }
@@ -318,17 +319,17 @@ static int start_http(struct agent *ag, struct buf *err)
 	const struct config *c = &ag->cfg;
 	if (c->ports.http < 0)
 		return 0;
-	char **addrs = split_addrs(c->client_addr && *c->client_addr ? c->client_addr
-								  : "127.0.0.1");
+	char **addrs =
+	    split_addrs(c->client_addr && *c->client_addr ? c->client_addr : "127.0.0.1");
 	struct http_server_config hc = {
-		.addrs = (const char **)addrs,
-		.port = c->ports.http,
-		.max_body = 64u << 20,
-		.max_conns_per_client = (int)c->http_max_conns_per_client,
-		.idle_timeout_ms = 0,
-		.dispatch = api_dispatch,
-		.on_headers = api_on_headers,
-		.ctx = &ag->api,
+	    .addrs = (const char **)addrs,
+	    .port = c->ports.http,
+	    .max_body = 64u << 20,
+	    .max_conns_per_client = (int)c->http_max_conns_per_client,
+	    .idle_timeout_ms = 0,
+	    .dispatch = api_dispatch,
+	    .on_headers = api_on_headers,
+	    .ctx = &ag->api,
 	};
 	int rv = http_server_start(&ag->loop, &hc, &ag->http, err);
 	if (rv == 0)
@@ -401,15 +402,15 @@ static int agent_start(struct agent *ag, struct buf *err)
 	ag->store = store_new();
 	ag->metrics = metrics_new(uv_hrtime());
 	ag->api = (struct api){
-		.loop = &ag->loop,
-		.store = ag->store,
-		.cfg = &ag->cfg,
-		.metrics = ag->metrics,
-		.start_ns = uv_hrtime(),
-		.node_id = ag->node_id,
-		.advertise = ag->advertise,
-		.reload = agent_reload,
-		.agent = ag,
+	    .loop = &ag->loop,
+	    .store = ag->store,
+	    .cfg = &ag->cfg,
+	    .metrics = ag->metrics,
+	    .start_ns = uv_hrtime(),
+	    .node_id = ag->node_id,
+	    .advertise = ag->advertise,
+	    .reload = agent_reload,
+	    .agent = ag,
 	};
 	init_handles(ag);
 	if (start_consensus(ag, err))

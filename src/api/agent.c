@@ -172,8 +172,9 @@ void api_agent_metrics(void *ctx, struct http_request *req)
 	const struct http_param *fmt = http_param_get(req, "format");
 	if (fmt && strcmp(fmt->value, "prometheus") == 0) {
 		if (a->cfg->telemetry.prometheus_retention_time <= 0) {
-			api_error(req, 415, "Prometheus is not enabled since its retention time is "
-					    "not positive");
+			api_error(req, 415,
+				  "Prometheus is not enabled since its retention time is "
+				  "not positive");
 			return;
 		}
 		req->resp.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -39,10 +39,10 @@ struct api {
 	struct consensus *cons; /* the Raft node (servers) */
 	const struct config *cfg;
 	struct metrics *metrics;
-	uint64_t start_ns;	/* uv_hrtime() at start */
-	const char *node_id;	/* this agent's node ID */
-	const char *advertise;	/* this agent's LAN address */
-	uint64_t blocked;	/* requests parked in blocking queries now */
+	uint64_t start_ns;     /* uv_hrtime() at start */
+	const char *node_id;   /* this agent's node ID */
+	const char *advertise; /* this agent's LAN address */
+	uint64_t blocked;      /* requests parked in blocking queries now */
 	/* hooks back into the agent */
 	void (*reload)(void *agent);
 	void *agent;
@@ -60,7 +60,7 @@ void api_json_begin(struct api *a, struct http_request *req, struct jsonw *w);
 void api_json_end(struct http_request *req, struct jsonw *w);
 /* Status and a text/plain message, then reply. */
 void api_error(struct http_request *req, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Map a cairn error from consensus to Consul's status and message, then reply. */
 void api_error_code(struct http_request *req, int err);
 /* true when ?name is present, whatever its value (Consul tests presence). */

@@ -75,8 +75,7 @@ static int query_recurse(struct api *a, struct http_request *req, struct watcher
 	return 200;
 }
 
-static int query_keys(struct api *a, struct http_request *req, struct watcher *w,
-		      uint64_t *index)
+static int query_keys(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index)
 {
 	const char *prefix = req->tail;
 	const struct http_param *sep = http_param_get(req, "separator");

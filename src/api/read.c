@@ -37,7 +37,7 @@ struct reader {
 	enum mode mode;
 	uint64_t min_index;
 	uint64_t wait_ms;
-	bool parked;	      /* counted in a->blocked; timer armed */
+	bool parked; /* counted in a->blocked; timer armed */
 	bool timed_out;
 	struct watcher watcher;
 	struct consensus_confirm confirm;
@@ -169,7 +169,8 @@ static int parse_options(struct api *a, struct http_request *req, struct reader 
 {
 	bool stale = api_has(req, "stale"), consistent = api_has(req, "consistent");
 	if (stale && consistent) {
-		api_error(req, 400, "Cannot specify ?stale with ?consistent, conflicting semantics.");
+		api_error(req, 400,
+			  "Cannot specify ?stale with ?consistent, conflicting semantics.");
 		return -1;
 	}
 	r->mode = stale ? MODE_STALE : consistent ? MODE_CONSISTENT : MODE_DEFAULT;

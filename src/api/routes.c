@@ -11,21 +11,21 @@
 
 #include <string.h>
 
-#define GET	  (1u << HTTP_M_GET | 1u << HTTP_M_HEAD)
-#define PUT	  (1u << HTTP_M_PUT)
-#define PUT_POST  (1u << HTTP_M_PUT | 1u << HTTP_M_POST)
+#define GET	   (1u << HTTP_M_GET | 1u << HTTP_M_HEAD)
+#define PUT	   (1u << HTTP_M_PUT)
+#define PUT_POST   (1u << HTTP_M_PUT | 1u << HTTP_M_POST)
 #define KV_METHODS (GET | PUT | 1u << HTTP_M_DELETE)
 
 static const struct http_route routes[] = {
-	{"/", false, GET, api_index, 0},
-	{"/v1/kv/", true, KV_METHODS, api_kv, 0},
-	{"/v1/txn", false, PUT, api_txn, 0},
-	{"/v1/status/leader", false, GET, api_status_leader, 0},
-	{"/v1/status/peers", false, GET, api_status_peers, 0},
-	{"/v1/agent/self", false, GET, api_agent_self, 0},
-	{"/v1/agent/version", false, GET, api_agent_version, 0},
-	{"/v1/agent/reload", false, PUT, api_agent_reload, 0},
-	{"/v1/agent/metrics", false, GET, api_agent_metrics, 0},
+    {"/", false, GET, api_index, 0},
+    {"/v1/kv/", true, KV_METHODS, api_kv, 0},
+    {"/v1/txn", false, PUT, api_txn, 0},
+    {"/v1/status/leader", false, GET, api_status_leader, 0},
+    {"/v1/status/peers", false, GET, api_status_peers, 0},
+    {"/v1/agent/self", false, GET, api_agent_self, 0},
+    {"/v1/agent/version", false, GET, api_agent_version, 0},
+    {"/v1/agent/reload", false, PUT, api_agent_reload, 0},
+    {"/v1/agent/metrics", false, GET, api_agent_metrics, 0},
 };
 
 static void allow_header(struct http_request *req, unsigned methods)
@@ -34,8 +34,11 @@ static void allow_header(struct http_request *req, unsigned methods)
 	static const struct {
 		enum http_method m;
 		const char *name;
-	} order[] = {{HTTP_M_GET, "GET"},	{HTTP_M_PUT, "PUT"},	   {HTTP_M_POST, "POST"},
-		     {HTTP_M_DELETE, "DELETE"}, {HTTP_M_PATCH, "PATCH"}};
+	} order[] = {{HTTP_M_GET, "GET"},
+		     {HTTP_M_PUT, "PUT"},
+		     {HTTP_M_POST, "POST"},
+		     {HTTP_M_DELETE, "DELETE"},
+		     {HTTP_M_PATCH, "PATCH"}};
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "OPTIONS");
 	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++)
@@ -70,10 +73,12 @@ void api_dispatch(void *ctx, struct http_request *req)
 		break;
 	case ROUTE_NOT_FOUND:
 		if (strncmp(req->path, "/v1/", 4) == 0)
-			api_error(req, 404, "Invalid URL path: not a recognized HTTP API endpoint\n");
+			api_error(req, 404,
+				  "Invalid URL path: not a recognized HTTP API endpoint\n");
 		else
-			api_error(req, 404, "Invalid URL path: if attempting to use the HTTP API, "
-					    "ensure the path starts with '/v1/'\n");
+			api_error(req, 404,
+				  "Invalid URL path: if attempting to use the HTTP API, "
+				  "ensure the path starts with '/v1/'\n");
 		return;
 	case ROUTE_BAD_METHOD:
 		allow_header(req, req->route->methods);
@@ -125,7 +130,8 @@ void api_index(void *ctx, struct http_request *req)
 		return;
 	}
 	req->resp.content_type = "text/plain; charset=utf-8";
-	buf_puts(&req->resp.body, "Consul Agent: UI disabled. To enable, set ui_config.enabled=true "
-				  "in the agent configuration and restart.");
+	buf_puts(&req->resp.body,
+		 "Consul Agent: UI disabled. To enable, set ui_config.enabled=true "
+		 "in the agent configuration and restart.");
 	http_reply(req);
 }

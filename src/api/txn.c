@@ -89,14 +89,15 @@ static int parse_kv(struct parsed *p, json_t *kv, size_t i)
 		return fail(p, 400, "Failed to parse body: Key contains NUL", i);
 	op->key = xstrdup(ks);
 	if (get_uint(kv, "Flags", &op->flags) || get_uint(kv, "Index", &op->index))
-		return fail(p, 400, "Failed to parse body: Flags and Index must be unsigned integers",
-			    i);
+		return fail(p, 400,
+			    "Failed to parse body: Flags and Index must be unsigned integers", i);
 	json_t *val = json_object_get(kv, "Value");
 	if (val && json_is_string(val) && json_string_length(val) > 0) {
 		struct buf b = BUF_INIT;
 		if (b64_decode(&b, json_string_value(val), json_string_length(val))) {
 			buf_free(&b);
-			return fail(p, 400, "Failed to parse body: illegal base64 data in Value", i);
+			return fail(p, 400, "Failed to parse body: illegal base64 data in Value",
+				    i);
 		}
 		op->value_len = b.len;
 		op->value = buf_steal(&b);
@@ -203,8 +204,7 @@ static void txn_written(struct api *a, struct http_request *req, int status,
 }
 
 /* Read-only transactions: evaluated on the store (the body was validated). */
-static int query_read(struct api *a, struct http_request *req, struct watcher *w,
-		      uint64_t *index)
+static int query_read(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index)
 {
 	struct parsed p;
 	struct txn_result res;

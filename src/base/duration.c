@@ -7,8 +7,8 @@ static const struct {
 	const char *unit;
 	int64_t ns;
 } units[] = {
-	{"ns", DUR_NS}, {"us", DUR_US},	  {"\xc2\xb5s", DUR_US}, {"\xce\xbcs", DUR_US},
-	{"ms", DUR_MS}, {"s", DUR_SEC}, {"m", DUR_MIN},	       {"h", DUR_HOUR},
+    {"ns", DUR_NS}, {"us", DUR_US}, {"\xc2\xb5s", DUR_US}, {"\xce\xbcs", DUR_US},
+    {"ms", DUR_MS}, {"s", DUR_SEC}, {"m", DUR_MIN},	   {"h", DUR_HOUR},
 };
 
 int duration_parse(const char *s, bool bare_int_ns, int64_t *ns)

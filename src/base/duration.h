@@ -14,11 +14,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DUR_NS  1LL
-#define DUR_US  1000LL
-#define DUR_MS  1000000LL
-#define DUR_SEC 1000000000LL
-#define DUR_MIN (60 * DUR_SEC)
+#define DUR_NS	 1LL
+#define DUR_US	 1000LL
+#define DUR_MS	 1000000LL
+#define DUR_SEC	 1000000000LL
+#define DUR_MIN	 (60 * DUR_SEC)
 #define DUR_HOUR (60 * DUR_MIN)
 
 /* Returns 0 and sets *ns, or -1 on bad input. bare_int_ns: accept "10" as 10ns. */

@@ -22,10 +22,10 @@
 #define JSONW_MAX_DEPTH 64
 
 struct jsonw {
-	struct buf *out;		/* where text goes (not owned) */
-	bool pretty;			/* indent with 4 spaces per level */
-	bool after_key;			/* a key was written; the next value follows it */
-	int depth;			/* open containers */
+	struct buf *out;		 /* where text goes (not owned) */
+	bool pretty;			 /* indent with 4 spaces per level */
+	bool after_key;			 /* a key was written; the next value follows it */
+	int depth;			 /* open containers */
 	bool has_items[JSONW_MAX_DEPTH]; /* per level: an item was written (needs comma) */
 };
 
@@ -35,7 +35,7 @@ void jsonw_obj_close(struct jsonw *w);
 void jsonw_arr_open(struct jsonw *w);
 void jsonw_arr_close(struct jsonw *w);
 void jsonw_key(struct jsonw *w, const char *key);
-void jsonw_str(struct jsonw *w, const char *s);		/* NULL writes null */
+void jsonw_str(struct jsonw *w, const char *s); /* NULL writes null */
 void jsonw_strn(struct jsonw *w, const char *s, size_t n);
 void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_uint(struct jsonw *w, uint64_t v);

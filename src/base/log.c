@@ -67,9 +67,8 @@ int log_level_parse(const char *s, enum log_level *out)
 		const char *name;
 		enum log_level level;
 	} table[] = {
-		{"trace", LOG_TRACE}, {"debug", LOG_DEBUG}, {"info", LOG_INFO},
-		{"warn", LOG_WARN},   {"warning", LOG_WARN}, {"error", LOG_ERROR},
-		{"err", LOG_ERROR},   {"off", LOG_OFF},
+	    {"trace", LOG_TRACE},  {"debug", LOG_DEBUG}, {"info", LOG_INFO}, {"warn", LOG_WARN},
+	    {"warning", LOG_WARN}, {"error", LOG_ERROR}, {"err", LOG_ERROR}, {"off", LOG_OFF},
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (strcasecmp(s, table[i].name) == 0) {

@@ -39,7 +39,7 @@ void log_release(void);
 
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define log_trace(mod, ...)                                                                        \
 	do {                                                                                       \

@@ -13,24 +13,24 @@ static const struct {
 	enum metric_kind kind;
 	const char *help;
 } table[M_COUNT_] = {
-	[M_HTTP_REQUESTS] = {"consul.http.requests", METRIC_COUNTER, "HTTP requests handled"},
-	[M_KVS_APPLY] = {"consul.kvs.apply", METRIC_SAMPLE, "Time to apply a KV update (ms)"},
-	[M_TXN_APPLY] = {"consul.txn.apply", METRIC_SAMPLE, "Time to apply a transaction (ms)"},
-	[M_TXN_READ] = {"consul.txn.read", METRIC_SAMPLE, "Time to run a read-only transaction (ms)"},
-	[M_RAFT_APPLY] = {"consul.raft.apply", METRIC_COUNTER, "Raft commands proposed"},
-	[M_RAFT_COMMIT_TIME] = {"consul.raft.commitTime", METRIC_SAMPLE,
-				"Time from proposal to apply (ms)"},
-	[M_RAFT_SNAPSHOTS] = {"consul.raft.snapshot.takes", METRIC_GAUGE, "Snapshots taken"},
-	[M_RAFT_LEADER] = {"consul.server.isLeader", METRIC_GAUGE, "1 when this server leads"},
-	[M_RAFT_LAST_INDEX] = {"consul.raft.last_index", METRIC_GAUGE, "Last Raft log index"},
-	[M_RAFT_APPLIED_INDEX] = {"consul.raft.applied_index", METRIC_GAUGE,
-				  "Last Raft index applied to the state store"},
-	[M_KV_ENTRIES] = {"consul.kvs.entries", METRIC_GAUGE, "Keys in the KV store"},
-	[M_BLOCKING_QUERIES] = {"consul.rpc.queries_blocking", METRIC_GAUGE,
-				"Blocking queries parked now"},
-	[M_HTTP_CONNECTIONS] = {"consul.http.connections", METRIC_GAUGE, "Open HTTP connections"},
-	[M_RUNTIME_RSS] = {"consul.runtime.sys_bytes", METRIC_GAUGE, "Resident memory (bytes)"},
-	[M_RUNTIME_UPTIME] = {"consul.runtime.uptime_seconds", METRIC_GAUGE, "Seconds since start"},
+    [M_HTTP_REQUESTS] = {"consul.http.requests", METRIC_COUNTER, "HTTP requests handled"},
+    [M_KVS_APPLY] = {"consul.kvs.apply", METRIC_SAMPLE, "Time to apply a KV update (ms)"},
+    [M_TXN_APPLY] = {"consul.txn.apply", METRIC_SAMPLE, "Time to apply a transaction (ms)"},
+    [M_TXN_READ] = {"consul.txn.read", METRIC_SAMPLE, "Time to run a read-only transaction (ms)"},
+    [M_RAFT_APPLY] = {"consul.raft.apply", METRIC_COUNTER, "Raft commands proposed"},
+    [M_RAFT_COMMIT_TIME] = {"consul.raft.commitTime", METRIC_SAMPLE,
+			    "Time from proposal to apply (ms)"},
+    [M_RAFT_SNAPSHOTS] = {"consul.raft.snapshot.takes", METRIC_GAUGE, "Snapshots taken"},
+    [M_RAFT_LEADER] = {"consul.server.isLeader", METRIC_GAUGE, "1 when this server leads"},
+    [M_RAFT_LAST_INDEX] = {"consul.raft.last_index", METRIC_GAUGE, "Last Raft log index"},
+    [M_RAFT_APPLIED_INDEX] = {"consul.raft.applied_index", METRIC_GAUGE,
+			      "Last Raft index applied to the state store"},
+    [M_KV_ENTRIES] = {"consul.kvs.entries", METRIC_GAUGE, "Keys in the KV store"},
+    [M_BLOCKING_QUERIES] = {"consul.rpc.queries_blocking", METRIC_GAUGE,
+			    "Blocking queries parked now"},
+    [M_HTTP_CONNECTIONS] = {"consul.http.connections", METRIC_GAUGE, "Open HTTP connections"},
+    [M_RUNTIME_RSS] = {"consul.runtime.sys_bytes", METRIC_GAUGE, "Resident memory (bytes)"},
+    [M_RUNTIME_UPTIME] = {"consul.runtime.uptime_seconds", METRIC_GAUGE, "Seconds since start"},
 };
 
 struct value {
@@ -113,8 +113,7 @@ static void write_aggregate(struct jsonw *w, const char *name, const struct valu
 	jsonw_obj_close(w);
 }
 
-static void write_kind(const struct metrics *m, struct jsonw *w, enum metric_kind kind,
-		       double secs)
+static void write_kind(const struct metrics *m, struct jsonw *w, enum metric_kind kind, double secs)
 {
 	jsonw_arr_open(w);
 	for (int i = 0; i < M_COUNT_; i++) {

@@ -12,23 +12,23 @@ static const struct {
 	enum cmd_type type;
 	unsigned version;
 } cmd_types[] = {
-	{CMD_KV_TXN, 1},
-	{CMD_KV_REAP, 1},
+    {CMD_KV_TXN, 1},
+    {CMD_KV_REAP, 1},
 };
 
 static const char *const verb_names[KV_VERB_COUNT_] = {
-	[KV_SET] = "set",
-	[KV_CAS] = "cas",
-	[KV_LOCK] = "lock",
-	[KV_UNLOCK] = "unlock",
-	[KV_GET] = "get",
-	[KV_GET_TREE] = "get-tree",
-	[KV_CHECK_INDEX] = "check-index",
-	[KV_CHECK_SESSION] = "check-session",
-	[KV_CHECK_NOT_EXISTS] = "check-not-exists",
-	[KV_DELETE] = "delete",
-	[KV_DELETE_TREE] = "delete-tree",
-	[KV_DELETE_CAS] = "delete-cas",
+    [KV_SET] = "set",
+    [KV_CAS] = "cas",
+    [KV_LOCK] = "lock",
+    [KV_UNLOCK] = "unlock",
+    [KV_GET] = "get",
+    [KV_GET_TREE] = "get-tree",
+    [KV_CHECK_INDEX] = "check-index",
+    [KV_CHECK_SESSION] = "check-session",
+    [KV_CHECK_NOT_EXISTS] = "check-not-exists",
+    [KV_DELETE] = "delete",
+    [KV_DELETE_TREE] = "delete-tree",
+    [KV_DELETE_CAS] = "delete-cas",
 };
 
 const char *kv_verb_name(enum kv_verb v)
@@ -46,8 +46,8 @@ int kv_verb_parse(const char *name)
 
 bool kv_verb_is_read(enum kv_verb v)
 {
-	return v == KV_GET || v == KV_GET_TREE || v == KV_CHECK_INDEX ||
-	       v == KV_CHECK_SESSION || v == KV_CHECK_NOT_EXISTS;
+	return v == KV_GET || v == KV_GET_TREE || v == KV_CHECK_INDEX || v == KV_CHECK_SESSION ||
+	       v == KV_CHECK_NOT_EXISTS;
 }
 
 static unsigned current_version(enum cmd_type t)

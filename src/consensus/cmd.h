@@ -62,13 +62,13 @@ enum kv_verb {
 
 struct kv_op {
 	enum kv_verb verb;
-	char *key;	   /* NUL-terminated */
-	char *value;	   /* NULL when has_value is false */
+	char *key;   /* NUL-terminated */
+	char *value; /* NULL when has_value is false */
 	size_t value_len;
 	bool has_value;
 	uint64_t flags;
 	uint64_t index;
-	char *session;	   /* NULL when none */
+	char *session; /* NULL when none */
 };
 
 struct cmd {
@@ -78,7 +78,7 @@ struct cmd {
 		struct {
 			struct kv_op *ops;
 			size_t n;
-		} kv;		  /* CMD_KV_TXN */
+		} kv;		     /* CMD_KV_TXN */
 		uint64_t reap_index; /* CMD_KV_REAP */
 	} u;
 };

@@ -52,8 +52,7 @@ void consensus_close(struct consensus *c, void (*cb)(void *arg), void *arg);
  * with res NULL. */
 typedef void (*consensus_apply_cb)(void *data, int status, const struct txn_result *res);
 /* Propose cmd (its bytes are copied). On a nonzero return cb is never called. */
-int consensus_apply(struct consensus *c, const struct buf *cmd, consensus_apply_cb cb,
-		    void *data);
+int consensus_apply(struct consensus *c, const struct buf *cmd, consensus_apply_cb cb, void *data);
 
 /* Consistent-read confirmation: cb(data, 0) once leadership is confirmed by a
  * quorum after the call, or cb(data, error). Cancel before it runs to drop it. */
@@ -87,8 +86,8 @@ struct consensus_stats {
 	uint64_t commit_index;
 	uint64_t last_snapshot_index;
 	uint64_t num_peers;
-	uint64_t applies;    /* commands applied since start */
-	uint64_t snapshots;  /* snapshots taken since start */
+	uint64_t applies;   /* commands applied since start */
+	uint64_t snapshots; /* snapshots taken since start */
 };
 void consensus_get_stats(const struct consensus *c, struct consensus_stats *st);
 

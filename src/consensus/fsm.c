@@ -73,8 +73,8 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
 	if (rv) {
 		/* A committed entry we cannot read: skip it (loudly) rather than stop
 		 * the server; the index still advances. */
-		log_error("agent.fsm", "skipping log entry %llu: %s",
-			  (unsigned long long)index, cairn_strerror(rv));
+		log_error("agent.fsm", "skipping log entry %llu: %s", (unsigned long long)index,
+			  cairn_strerror(rv));
 		store_txn_abort(store_txn_begin(f->store, index));
 		return 0;
 	}

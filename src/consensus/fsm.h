@@ -24,11 +24,11 @@
 #include <raft.h>
 
 struct fsm {
-	struct raft_fsm raft_fsm;	  /* handed to raft_init; data points here */
-	struct raft *raft;		  /* to read the applied index */
+	struct raft_fsm raft_fsm; /* handed to raft_init; data points here */
+	struct raft *raft;	  /* to read the applied index */
 	struct store *store;
-	struct txn_result *last_result;	  /* unclaimed result of the latest apply */
-	struct store_frozen *frozen;	  /* snapshot in progress */
+	struct txn_result *last_result; /* unclaimed result of the latest apply */
+	struct store_frozen *frozen;	/* snapshot in progress */
 	uint64_t applies;
 	uint64_t snapshots;
 };

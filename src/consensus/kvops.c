@@ -120,9 +120,9 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 		if (e->modify_index != op->index) {
 			char *q = quoted(op->key);
 			struct buf m = BUF_INIT;
-			buf_printf(&m, "failed index check for key %s, current modify index %llu != %llu",
-				   q, (unsigned long long)e->modify_index,
-				   (unsigned long long)op->index);
+			buf_printf(
+			    &m, "failed index check for key %s, current modify index %llu != %llu",
+			    q, (unsigned long long)e->modify_index, (unsigned long long)op->index);
 			add_error(res, i, "%s", m.data, 0, 0);
 			buf_free(&m);
 			free(q);

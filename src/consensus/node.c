@@ -35,7 +35,7 @@ struct consensus {
 	struct consensus_confirm *covered;
 	struct raft_barrier barrier;
 	bool barrier_busy;
-	int last_state;	  /* raft_state at the last consensus_poll */
+	int last_state;	      /* raft_state at the last consensus_poll */
 	char last_leader[64]; /* leader address at the last consensus_poll */
 	/* voter addresses, rebuilt on demand */
 	const char **peers;
@@ -293,8 +293,7 @@ static void apply_done(struct raft_apply *req, int status, void *result)
 	free(a);
 }
 
-int consensus_apply(struct consensus *c, const struct buf *cmd, consensus_apply_cb cb,
-		    void *data)
+int consensus_apply(struct consensus *c, const struct buf *cmd, consensus_apply_cb cb, void *data)
 {
 	if (c->closing)
 		return CAIRN_E_SHUTDOWN;
@@ -378,8 +377,8 @@ void consensus_confirm(struct consensus *c, struct consensus_confirm *req)
 		return;
 	}
 	if (raft_state(&c->raft) != RAFT_LEADER) {
-		req->cb(req->data, consensus_known_leader(c) ? CAIRN_E_NOTLEADER
-							     : CAIRN_E_NOLEADER);
+		req->cb(req->data,
+			consensus_known_leader(c) ? CAIRN_E_NOTLEADER : CAIRN_E_NOLEADER);
 		return;
 	}
 	list_push(&c->waiting, req);
@@ -482,8 +481,8 @@ bool consensus_poll(struct consensus *c)
 		return false;
 	int state = raft_state(&c->raft);
 	const char *leader = consensus_leader_address(c);
-	bool changed = state != c->last_state &&
-		       (state == RAFT_LEADER || c->last_state == RAFT_LEADER);
+	bool changed =
+	    state != c->last_state && (state == RAFT_LEADER || c->last_state == RAFT_LEADER);
 	if (state != c->last_state) {
 		static const char *const names[] = {"shutdown", "follower", "candidate", "leader"};
 		log_info("agent.server.raft", "entering %s state: node=%s",

@@ -17,9 +17,14 @@ static void test_roundtrip(void **state)
 {
 	(void)state;
 	struct kv_op ops[2] = {
-		{.verb = KV_CAS, .key = "a/b", .value = "v\0x", .value_len = 3, .has_value = true,
-		 .flags = 42, .index = 7},
-		{.verb = KV_DELETE_TREE, .key = "a/", .session = "sess"},
+	    {.verb = KV_CAS,
+	     .key = "a/b",
+	     .value = "v\0x",
+	     .value_len = 3,
+	     .has_value = true,
+	     .flags = 42,
+	     .index = 7},
+	    {.verb = KV_DELETE_TREE, .key = "a/", .session = "sess"},
 	};
 	struct cmd c = {.type = CMD_KV_TXN, .u.kv = {ops, 2}}, d;
 	struct buf enc = BUF_INIT;
@@ -87,8 +92,8 @@ static void test_txn_semantics(void **state)
 	(void)state;
 	struct store *s = store_new();
 	struct txn_result res;
-	struct kv_op set[] = {{.verb = KV_SET, .key = "k", .value = "1", .value_len = 1,
-			       .has_value = true}};
+	struct kv_op set[] = {
+	    {.verb = KV_SET, .key = "k", .value = "1", .value_len = 1, .has_value = true}};
 	apply(s, 2, set, 1, &res, 0);
 	assert_int_equal(res.nitems, 1);
 	assert_false(res.items[0].with_value);
@@ -97,10 +102,14 @@ static void test_txn_semantics(void **state)
 
 	/* a failing cas rolls back the set before it, and reports its op index */
 	struct kv_op mixed[] = {
-		{.verb = KV_SET, .key = "other", .value = "x", .value_len = 1, .has_value = true},
-		{.verb = KV_CAS, .key = "k", .value = "2", .value_len = 1, .has_value = true,
-		 .index = 99},
-		{.verb = KV_CHECK_NOT_EXISTS, .key = "k"},
+	    {.verb = KV_SET, .key = "other", .value = "x", .value_len = 1, .has_value = true},
+	    {.verb = KV_CAS,
+	     .key = "k",
+	     .value = "2",
+	     .value_len = 1,
+	     .has_value = true,
+	     .index = 99},
+	    {.verb = KV_CHECK_NOT_EXISTS, .key = "k"},
 	};
 	apply(s, 3, mixed, 3, &res, CAIRN_E_CAS);
 	assert_int_equal(res.nerrors, 2);
@@ -149,11 +158,9 @@ static void test_frame(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_versions),
-		cmocka_unit_test(test_verbs),
-		cmocka_unit_test(test_txn_semantics),
-		cmocka_unit_test(test_frame),
+	    cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_versions),
+	    cmocka_unit_test(test_verbs),     cmocka_unit_test(test_txn_semantics),
+	    cmocka_unit_test(test_frame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
