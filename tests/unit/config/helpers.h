@@ -1,8 +1,9 @@
 /*
  * Shared helpers for the config tests: a scratch directory per test binary, file
- * writing, loading from a NULL-terminated argument list, and a log sink that
- * captures warnings so tests can assert on them. Header-only (static functions) so
- * each test executable stays self-contained.
+ * writing, loading from a NULL-terminated argument list, a log sink that captures
+ * warnings so tests can assert on them, and the group setup/teardown pairs built
+ * from those. Header-only (static functions) so each test executable stays
+ * self-contained.
  */
 #ifndef CAIRN_TEST_CONFIG_HELPERS_H
 #define CAIRN_TEST_CONFIG_HELPERS_H
@@ -88,6 +89,38 @@ static inline const char *scratch_path(const char *name)
 	static char path[512];
 	snprintf(path, sizeof(path), "%s/%s", scratch, name);
 	return path;
+}
+
+/* Group fixtures for cmocka_run_group_tests: capture only, or capture plus a
+ * scratch directory. */
+static inline int capture_setup(void **state)
+{
+	(void)state;
+	capture_start();
+	return 0;
+}
+
+static inline int capture_teardown(void **state)
+{
+	(void)state;
+	capture_stop();
+	return 0;
+}
+
+static inline int scratch_setup(void **state)
+{
+	(void)state;
+	scratch_dir();
+	capture_start();
+	return 0;
+}
+
+static inline int scratch_teardown(void **state)
+{
+	(void)state;
+	capture_stop();
+	scratch_remove();
+	return 0;
 }
 
 /* config_load with argv given as NULL-terminated varargs after "agent". */

@@ -11,18 +11,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-	capture_start();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	capture_stop();
-	return 0;
-}
-
 static void test_dev_defaults(void **state)
 {
 	struct config c;
@@ -88,5 +76,5 @@ int main(void)
 	    cmocka_unit_test(test_dev_defaults),
 	    cmocka_unit_test(test_dev_overrides),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, capture_setup, capture_teardown);
 }

@@ -11,18 +11,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-	capture_start();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	capture_stop();
-	return 0;
-}
-
 static json_t *dump(const struct config *c, enum config_view view)
 {
 	struct buf out = BUF_INIT;
@@ -134,5 +122,5 @@ int main(void)
 	    cmocka_unit_test(test_debug_view),
 	    cmocka_unit_test(test_debug_keys_sorted),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, capture_setup, capture_teardown);
 }

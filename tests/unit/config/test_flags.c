@@ -11,20 +11,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-	scratch_dir();
-	capture_start();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	capture_stop();
-	scratch_remove();
-	return 0;
-}
-
 static void test_value_forms(void **state)
 {
 	struct config c;
@@ -227,5 +213,5 @@ int main(void)
 	    cmocka_unit_test(test_everything_else),
 	    cmocka_unit_test(test_seed_command_lines),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

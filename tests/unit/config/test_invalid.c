@@ -9,20 +9,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-	scratch_dir();
-	capture_start();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	capture_stop();
-	scratch_remove();
-	return 0;
-}
-
 /* Load one JSON file; expect failure and return the error text (static). */
 static const char *fails_with(const char *json)
 {
@@ -208,6 +194,6 @@ int main(void)
 	    cmocka_unit_test(test_all_file_errors_collected),
 	    cmocka_unit_test(test_node_name_warnings),
 	};
-	int rc = cmocka_run_group_tests(tests, setup, teardown);
+	int rc = cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 	return rc;
 }

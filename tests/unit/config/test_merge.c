@@ -12,20 +12,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-	scratch_dir();
-	capture_start();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	capture_stop();
-	scratch_remove();
-	return 0;
-}
-
 static char *dup_path(const char *p)
 {
 	return strdup(p);
@@ -219,5 +205,5 @@ int main(void)
 	    cmocka_unit_test(test_checks_and_watches),
 	    cmocka_unit_test(test_computed_leave_defaults),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

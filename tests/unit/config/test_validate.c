@@ -8,20 +8,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-	scratch_dir();
-	capture_start();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	capture_stop();
-	scratch_remove();
-	return 0;
-}
-
 static void test_paths(void **state)
 {
 	struct buf out = BUF_INIT;
@@ -66,5 +52,5 @@ int main(void)
 	    cmocka_unit_test(test_paths),
 	    cmocka_unit_test(test_main),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
