@@ -1,12 +1,15 @@
 /*
- * The `kv` group and the helpers its subcommands share (see kv.h): reading the DATA
- * argument, Go-compatible base64 and path joining, and the request/response pattern
- * of Consul's api.KV (GET: 404 means "no such key"; PUT/DELETE: 200 with a body of
- * "true" or "false", any other status is "Unexpected response code: N (body)").
+ * The `kv` group and the helpers its subcommands share (see kv.h): the optional KEY
+ * argument, reading the DATA argument, Go-compatible base64 decoding (base/b64 plus
+ * Go's CR/LF skipping and error offsets) and path joining, and the request/response
+ * pattern of Consul's api.KV (GET: 404 means "no such key", kv_fetch decodes the
+ * pairs; PUT/DELETE: 200 with a body of "true" or "false", any other status is
+ * "Unexpected response code: N (body)").
  */
 #include "cli/kv.h"
 
 #include "base/alloc.h"
+#include "base/b64.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 
@@ -57,6 +60,22 @@ static int read_stream(FILE *f, struct buf *out)
 	return ferror(f) ? -1 : 0;
 }
 
+int kv_parse_key_args(const struct flag_def *defs, void *opts, int argc, char **argv,
+		      const char **key)
+{
+	int rest;
+	if (flags_parse(defs, opts, argc, argv, 1, &rest) < 0)
+		return 1;
+	if (argc - rest > 1) {
+		cli_error("Too many arguments (expected 1, got %d)", argc - rest);
+		return 1;
+	}
+	*key = argc - rest == 1 ? argv[rest] : "";
+	if ((*key)[0] == '/')
+		(*key)++;
+	return 0;
+}
+
 int kv_read_data(const char *arg, struct buf *out, struct buf *err)
 {
 	if (arg[0] == '@') {
@@ -87,17 +106,6 @@ int kv_read_data(const char *arg, struct buf *out, struct buf *err)
 	return 0;
 }
 
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* Next input byte, skipping CR and LF as Go's decoder does; -1 at the end. */
 static int next_char(const char *s, size_t n, size_t *i)
 {
@@ -106,64 +114,46 @@ static int next_char(const char *s, size_t n, size_t *i)
 	return *i < n ? (unsigned char)s[(*i)++] : -1;
 }
 
-/* One 4-character quantum; returns bytes produced (0..3), -1 at end, -2 on error. */
-static int quantum(const char *s, size_t n, size_t *i, unsigned char *o, size_t *bad)
+/* The offset Go's base64.StdEncoding.DecodeString names for input that b64_decode
+ * refused: the error paths of Go's decodeQuantum, quantum by quantum. (base/b64
+ * says only that the input is bad, not where.) */
+static size_t go_bad_byte(const char *s, size_t n)
 {
-	unsigned v = 0;
-	int j = 0;
-	for (; j < 4; j++) {
-		size_t at = *i;
-		int c = next_char(s, n, i);
-		if (c < 0) {
-			if (j == 0)
-				return -1;
-			*bad = *i - (size_t)j;
-			return -2;
-		}
-		if (c == '=') {
-			int pad2 = j == 2 ? next_char(s, n, i) : '=';
-			if (j < 2 || pad2 != '=') {
+	size_t i = 0;
+	for (;;) {
+		for (int j = 0; j < 4; j++) {
+			size_t at = i;
+			int c = next_char(s, n, &i);
+			if (c < 0)
+				return j == 0 ? n : i - (size_t)j;
+			if (c == '=') {
+				int pad2 = j == 2 ? next_char(s, n, &i) : '=';
 				/* Go: the '=' itself, the end of input, or the byte before the
 				 * one that should have been the second '=' */
-				*bad = j < 2 ? at : pad2 < 0 ? n : *i - 2;
-				return -2;
+				if (j < 2 || pad2 != '=')
+					return j < 2 ? at : pad2 < 0 ? n : i - 2;
+				size_t rest = i;
+				return next_char(s, n, &rest) >= 0 ? rest - 1 : n;
 			}
-			size_t rest = *i;
-			if (next_char(s, n, &rest) >= 0) {
-				*bad = rest - 1;
-				return -2;
-			}
-			break;
+			if (!isalnum(c) && c != '+' && c != '/')
+				return at;
 		}
-		int d = b64_value((char)c);
-		if (d < 0) {
-			*bad = at;
-			return -2;
-		}
-		v = v << 6 | (unsigned)d;
 	}
-	int out = j == 4 ? 3 : j - 1;
-	v <<= 6 * (4 - j);
-	o[0] = (unsigned char)(v >> 16), o[1] = (unsigned char)(v >> 8), o[2] = (unsigned char)v;
-	return out;
 }
 
 int kv_b64_decode(struct buf *out, const char *s, size_t n, struct buf *err)
 {
-	size_t i = 0, bad = 0;
-	for (;;) {
-		unsigned char o[3];
-		int k = quantum(s, n, &i, o, &bad);
-		if (k == -1)
-			return 0;
-		if (k == -2) {
-			buf_printf(err, "illegal base64 data at input byte %zu", bad);
-			return -1;
-		}
-		buf_append(out, o, (size_t)k);
-		if (k < 3)
-			return 0;
-	}
+	/* Go's decoder skips CR and LF anywhere; b64_decode does not. Empty input is
+	 * not passed on: b64_decode would reserve space in out without terminating it. */
+	struct buf clean = BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\r' && s[i] != '\n')
+			buf_putc(&clean, s[i]);
+	int rc = clean.len ? b64_decode(out, clean.data, clean.len) : 0;
+	buf_free(&clean);
+	if (rc < 0)
+		buf_printf(err, "illegal base64 data at input byte %zu", go_bad_byte(s, n));
+	return rc;
 }
 
 /* Go's path.Clean applied to s, appended to out. */
@@ -250,6 +240,27 @@ int kv_api_get(const struct httpc *c, struct httpc_req *r, struct httpc_resp *re
 		return -1;
 	}
 	return 1;
+}
+
+int kv_fetch(const struct httpc *c, const char *path, bool recurse, struct kv_pairs *pairs)
+{
+	struct httpc_req r;
+	httpc_req_init(&r, "GET", path, true);
+	if (recurse)
+		httpc_req_param(&r, "recurse", "");
+	struct httpc_resp resp;
+	struct buf err = BUF_INIT;
+	int found = kv_api_get(c, &r, &resp, &err);
+	*pairs = (struct kv_pairs){0};
+	if (found > 0)
+		kv_pairs_parse(resp.body.data, resp.body.len, pairs, &err);
+	int rc = err.len ? 1 : 0;
+	if (rc)
+		cli_error("Error querying Consul agent: %s", err.data);
+	if (found >= 0)
+		httpc_resp_free(&resp);
+	buf_free(&err);
+	return rc;
 }
 
 int kv_api_write(const struct httpc *c, struct httpc_req *r, bool *ok, struct buf *err)

@@ -106,17 +106,8 @@ static int delete (const struct httpc *c, const char *key, const struct kv_delet
 int kv_delete_main(int argc, char **argv)
 {
 	struct kv_delete_opts o = {0};
-	int rest;
-	if (flags_parse(kv_delete_flags, &o, argc, argv, 1, &rest) < 0)
-		return 1;
-	if (argc - rest > 1) {
-		cli_error("Too many arguments (expected 1, got %d)", argc - rest);
-		return 1;
-	}
-	const char *key = argc - rest == 1 ? argv[rest] : "";
-	if (key[0] == '/')
-		key++;
-	if (check_args(&o, key))
+	const char *key;
+	if (kv_parse_key_args(kv_delete_flags, &o, argc, argv, &key) || check_args(&o, key))
 		return 1;
 	struct httpc c;
 	if (kv_client(&c, &o.http) < 0)

@@ -37,29 +37,16 @@ const struct flag_def kv_export_flags[] = {
 static int export(const struct httpc *c, const char *prefix)
 {
 	char *path = kv_api_path(prefix);
-	struct httpc_req r;
-	httpc_req_init(&r, "GET", path, true);
-	httpc_req_param(&r, "recurse", "");
-	struct httpc_resp resp;
-	struct buf err = BUF_INIT, out = BUF_INIT;
-	struct kv_pairs pairs = {0};
-	int found = kv_api_get(c, &r, &resp, &err);
-	if (found > 0)
-		kv_pairs_parse(resp.body.data, resp.body.len, &pairs, &err);
-	int rc = 0;
-	if (err.len) {
-		cli_error("Error querying Consul agent: %s", err.data);
-		rc = 1;
-	} else {
+	struct kv_pairs pairs;
+	int rc = kv_fetch(c, path, true, &pairs);
+	if (rc == 0) {
+		struct buf out = BUF_INIT;
 		kv_format_export(&out, &pairs);
 		fwrite(out.data, 1, out.len, stdout);
 		fputc('\n', stdout);
+		buf_free(&out);
+		kv_pairs_free(&pairs);
 	}
-	kv_pairs_free(&pairs);
-	if (found >= 0)
-		httpc_resp_free(&resp);
-	buf_free(&err);
-	buf_free(&out);
 	free(path);
 	return rc;
 }
@@ -67,16 +54,9 @@ static int export(const struct httpc *c, const char *prefix)
 int kv_export_main(int argc, char **argv)
 {
 	struct kv_export_opts o = {0};
-	int rest;
-	if (flags_parse(kv_export_flags, &o, argc, argv, 1, &rest) < 0)
+	const char *prefix;
+	if (kv_parse_key_args(kv_export_flags, &o, argc, argv, &prefix))
 		return 1;
-	if (argc - rest > 1) {
-		cli_error("Too many arguments (expected 1, got %d)", argc - rest);
-		return 1;
-	}
-	const char *prefix = argc - rest == 1 ? argv[rest] : "";
-	if (prefix[0] == '/')
-		prefix++;
 	struct httpc c;
 	if (kv_client(&c, &o.http) < 0)
 		return 1;

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
-static json_t *field(json_t *obj, const char *name)
+json_t *kv_json_field(json_t *obj, const char *name)
 {
 	const char *k;
 	json_t *v;
@@ -37,7 +37,7 @@ static json_t *field(json_t *obj, const char *name)
 
 static int get_uint(json_t *obj, const char *name, uint64_t *out, struct buf *err)
 {
-	json_t *v = field(obj, name);
+	json_t *v = kv_json_field(obj, name);
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
@@ -51,10 +51,15 @@ static int get_uint(json_t *obj, const char *name, uint64_t *out, struct buf *er
 	return 0;
 }
 
+const char *kv_json_str(json_t *obj, const char *name)
+{
+	json_t *v = kv_json_field(obj, name);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
 static char *get_str(json_t *obj, const char *name)
 {
-	json_t *v = field(obj, name);
-	return xstrdup(json_is_string(v) ? json_string_value(v) : "");
+	return xstrdup(kv_json_str(obj, name));
 }
 
 static int parse_pair(json_t *o, struct kv_pair *p, struct buf *err)
@@ -72,7 +77,7 @@ static int parse_pair(json_t *o, struct kv_pair *p, struct buf *err)
 	    get_uint(o, "ModifyIndex", &p->modify_index, err) < 0 ||
 	    get_uint(o, "LockIndex", &p->lock_index, err) < 0)
 		return -1;
-	json_t *v = field(o, "Value");
+	json_t *v = kv_json_field(o, "Value");
 	if (json_is_string(v)) {
 		if (kv_b64_decode(&p->value, json_string_value(v), json_string_length(v), err) < 0)
 			return -1;

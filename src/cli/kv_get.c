@@ -143,32 +143,10 @@ static int get_keys(const struct httpc *c, const char *path, const struct kv_get
 	return rc;
 }
 
-/* GET path (with ?recurse when recurse) and decode the pairs; 0 or 1 (error printed). */
-static int fetch(const struct httpc *c, const char *path, bool recurse, struct kv_pairs *pairs)
-{
-	struct httpc_req r;
-	httpc_req_init(&r, "GET", path, true);
-	if (recurse)
-		httpc_req_param(&r, "recurse", "");
-	struct httpc_resp resp;
-	struct buf err = BUF_INIT;
-	int found = kv_api_get(c, &r, &resp, &err);
-	*pairs = (struct kv_pairs){0};
-	if (found > 0)
-		kv_pairs_parse(resp.body.data, resp.body.len, pairs, &err);
-	int rc = err.len ? 1 : 0;
-	if (rc)
-		cli_error("Error querying Consul agent: %s", err.data);
-	if (found >= 0)
-		httpc_resp_free(&resp);
-	buf_free(&err);
-	return rc;
-}
-
 static int get_recurse(const struct httpc *c, const char *path, const struct kv_get_opts *o)
 {
 	struct kv_pairs pairs;
-	if (fetch(c, path, true, &pairs))
+	if (kv_fetch(c, path, true, &pairs))
 		return 1;
 	for (size_t i = 0; i < pairs.n; i++) {
 		if (o->detailed) {
@@ -190,7 +168,7 @@ static int get_one(const struct httpc *c, const char *path, const char *key,
 		   const struct kv_get_opts *o)
 {
 	struct kv_pairs pairs;
-	if (fetch(c, path, false, &pairs))
+	if (kv_fetch(c, path, false, &pairs))
 		return 1;
 	int rc = 0;
 	if (pairs.n == 0) {
@@ -209,16 +187,9 @@ static int get_one(const struct httpc *c, const char *path, const char *key,
 int kv_get_main(int argc, char **argv)
 {
 	struct kv_get_opts o = {.separator = "/"};
-	int rest;
-	if (flags_parse(kv_get_flags, &o, argc, argv, 1, &rest) < 0)
+	const char *key;
+	if (kv_parse_key_args(kv_get_flags, &o, argc, argv, &key))
 		return 1;
-	if (argc - rest > 1) {
-		cli_error("Too many arguments (expected 1, got %d)", argc - rest);
-		return 1;
-	}
-	const char *key = argc - rest == 1 ? argv[rest] : "";
-	if (key[0] == '/')
-		key++;
 	if (!*key && !(o.recurse || o.keys)) {
 		cli_error("Error! Missing KEY argument");
 		return 1;

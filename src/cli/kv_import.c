@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 struct kv_import_opts {
 	const char *prefix; /* -prefix */
@@ -55,24 +54,6 @@ const struct flag_def kv_import_flags[] = {
 };
 #undef O
 
-static json_t *field(json_t *obj, const char *name)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(obj, k, v)
-	{
-		if (strcasecmp(k, name) == 0)
-			return v;
-	}
-	return NULL;
-}
-
-static const char *str_field(json_t *obj, const char *name)
-{
-	json_t *v = field(obj, name);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 /* Check the document's shape as Go's json.Unmarshal into []*Entry would. */
 static int check_entries(json_t *root, struct buf *err)
 {
@@ -86,7 +67,7 @@ static int check_entries(json_t *root, struct buf *err)
 	json_t *e;
 	json_array_foreach(root, i, e)
 	{
-		json_t *fl = json_is_object(e) ? field(e, "flags") : NULL;
+		json_t *fl = json_is_object(e) ? kv_json_field(e, "flags") : NULL;
 		const char *bad = !json_is_object(e) && !json_is_null(e) ? "Entry"
 				  : fl && !json_is_null(fl) &&
 					  (!json_is_integer(fl) || json_integer_value(fl) < 0)
@@ -103,8 +84,8 @@ static int check_entries(json_t *root, struct buf *err)
 
 static int import_one(const struct httpc *c, json_t *e, const char *prefix)
 {
-	const char *key = str_field(e, "key"), *value = str_field(e, "value");
-	json_t *fl = field(e, "flags");
+	const char *key = kv_json_str(e, "key"), *value = kv_json_str(e, "value");
+	json_t *fl = kv_json_field(e, "flags");
 	uint64_t flags = json_is_integer(fl) ? (uint64_t)json_integer_value(fl) : 0;
 	struct buf data = BUF_INIT, err = BUF_INIT, full = BUF_INIT;
 	int rc = 1;
@@ -124,7 +105,7 @@ static int import_one(const struct httpc *c, json_t *e, const char *prefix)
 	r.body_len = data.len;
 	if (flags)
 		httpc_req_param(&r, "flags", fbuf);
-	const char *ns = str_field(e, "namespace");
+	const char *ns = kv_json_str(e, "namespace");
 	if (*ns)
 		httpc_req_param(&r, "ns", ns);
 	bool ok;

@@ -27,24 +27,24 @@ def test_default_is_leader(agent, key):
     assert h["X-Consul-Effective-Consistency"] == "leader"
 
 
-@pytest.mark.parametrize("form", ["stale", "stale=1", "stale=true", "stale=True"])
-def test_stale(agent, key, form):
+def read_in_mode(agent, key, form, effective):
+    """Read a fresh key with the query `form`; expect a 200 answered in `effective` mode."""
     agent.kv_put(key, "v")
     r = agent.get(f"/v1/kv/{key}?{form}")
     assert r.status_code == 200
     h = meta(r)
-    assert h["X-Consul-Effective-Consistency"] == "stale"
+    assert h["X-Consul-Effective-Consistency"] == effective
     assert h["X-Consul-KnownLeader"] == "true"
+
+
+@pytest.mark.parametrize("form", ["stale", "stale=1", "stale=true", "stale=True"])
+def test_stale(agent, key, form):
+    read_in_mode(agent, key, form, "stale")
 
 
 @pytest.mark.parametrize("form", ["consistent", "consistent=1", "consistent=true", "consistent=True"])
 def test_consistent(agent, key, form):
-    agent.kv_put(key, "v")
-    r = agent.get(f"/v1/kv/{key}?{form}")
-    assert r.status_code == 200
-    h = meta(r)
-    assert h["X-Consul-Effective-Consistency"] == "consistent"
-    assert h["X-Consul-KnownLeader"] == "true"
+    read_in_mode(agent, key, form, "consistent")
 
 
 def test_leader_param_forces_default(agent, key):

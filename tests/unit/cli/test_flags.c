@@ -170,23 +170,25 @@ static void test_help_sections(void **state)
 static void test_wrap(void **state)
 {
 	(void)state;
+	static const struct {
+		const char *in;
+		int width, indent;
+		const char *want;
+	} cases[] = {
+	    {"aaa bbb ccc ddd", 7, 2, "  aaa bbb\n  ccc ddd"},
+	    /* minimal raggedness, not greedy: greedy would give "aaa bb" / "cc" / "ddddd e" */
+	    {"aaa bb cc ddddd e", 7, 0, "aaa\nbb cc\nddddd e"},
+	    /* the last line costs nothing, so it may be short */
+	    {"aa bb cc dddddd", 9, 0, "aa bb cc\ndddddd"},
+	    {"  short  ", 20, 1, " short"},
+	    {"averyveryverylongword x", 5, 0, "averyveryverylongword\nx"},
+	};
 	struct buf b = BUF_INIT;
-	flags_wrap(&b, "aaa bbb ccc ddd", 7, 2);
-	assert_string_equal(b.data, "  aaa bbb\n  ccc ddd");
-	buf_reset(&b);
-	/* minimal raggedness, not greedy: greedy would give "aaa bb" / "cc" / "ddddd e" */
-	flags_wrap(&b, "aaa bb cc ddddd e", 7, 0);
-	assert_string_equal(b.data, "aaa\nbb cc\nddddd e");
-	buf_reset(&b);
-	/* the last line costs nothing, so it may be short */
-	flags_wrap(&b, "aa bb cc dddddd", 9, 0);
-	assert_string_equal(b.data, "aa bb cc\ndddddd");
-	buf_reset(&b);
-	flags_wrap(&b, "  short  ", 20, 1);
-	assert_string_equal(b.data, " short");
-	buf_reset(&b);
-	flags_wrap(&b, "averyveryverylongword x", 5, 0);
-	assert_string_equal(b.data, "averyveryverylongword\nx");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		flags_wrap(&b, cases[i].in, cases[i].width, cases[i].indent);
+		assert_string_equal(b.data, cases[i].want);
+	}
 	buf_free(&b);
 }
 

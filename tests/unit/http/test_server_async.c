@@ -24,6 +24,48 @@ static void reply_parked(struct fixture *f, int i, const char *body)
 	http_reply(req);
 }
 
+/* Start the default fixture, connect, send request and give the server 10 ms
+ * to read it; returns the client socket. */
+static int start_and_send(struct fixture *f, const char *request)
+{
+	fx_start(f);
+	int fd = fx_connect(f);
+	fx_send(f, fd, request);
+	fx_pump(f, 10);
+	return fd;
+}
+
+/* Close fd with an RST instead of a FIN. */
+static void close_rst(int fd)
+{
+	struct linger lg = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* Pump (up to ~500 ms) until a cancel hook has run. */
+static void wait_cancelled(struct fixture *f)
+{
+	for (int i = 0; i < 500 && f->cancelled == 0; i++)
+		fx_pump(f, 1);
+}
+
+/* Pump (up to ~500 ms) until the server holds at most n connections. */
+static void wait_conns(struct fixture *f, size_t n)
+{
+	for (int i = 0; i < 500 && http_server_conn_count(f->srv) > n; i++)
+		fx_pump(f, 1);
+}
+
+/* GET /ok on fd and expect a 200. */
+static void get_ok(struct fixture *f, int fd)
+{
+	fx_send(f, fd, "GET /ok HTTP/1.1\r\n\r\n");
+	char *r = fx_read(f, fd, 1, 2000, NULL);
+	assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
+	free(r);
+}
+
 static void test_async_order(void **state)
 {
 	struct fixture f;
@@ -51,14 +93,10 @@ static void test_async_order(void **state)
 static void test_cancel_on_disconnect(void **state)
 {
 	struct fixture f;
-	fx_start(&f);
-	int fd = fx_connect(&f);
-	fx_send(&f, fd, "GET /async?cancel HTTP/1.1\r\n\r\n");
-	fx_pump(&f, 10);
+	int fd = start_and_send(&f, "GET /async?cancel HTTP/1.1\r\n\r\n");
 	assert_int_equal(f.nparked, 1);
 	close(fd);
-	for (int i = 0; i < 500 && f.cancelled == 0; i++)
-		fx_pump(&f, 1);
+	wait_cancelled(&f);
 	assert_int_equal(f.cancelled, 1);
 	assert_int_equal(f.nparked, 0);
 	fx_pump(&f, 5);
@@ -69,15 +107,9 @@ static void test_cancel_on_disconnect(void **state)
 static void test_reset_cancels(void **state)
 {
 	struct fixture f;
-	fx_start(&f);
-	int fd = fx_connect(&f);
-	fx_send(&f, fd, "GET /async?cancel HTTP/1.1\r\n\r\n");
-	fx_pump(&f, 10);
-	struct linger lg = {1, 0}; /* close with RST */
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
-	for (int i = 0; i < 500 && f.cancelled == 0; i++)
-		fx_pump(&f, 1);
+	int fd = start_and_send(&f, "GET /async?cancel HTTP/1.1\r\n\r\n");
+	close_rst(fd);
+	wait_cancelled(&f);
 	assert_int_equal(f.cancelled, 1);
 	fx_stop(&f);
 }
@@ -85,16 +117,10 @@ static void test_reset_cancels(void **state)
 static void test_orphan(void **state)
 {
 	struct fixture f;
-	fx_start(&f);
-	int fd = fx_connect(&f);
-	fx_send(&f, fd, "GET /async HTTP/1.1\r\n\r\n");
-	fx_pump(&f, 10);
+	int fd = start_and_send(&f, "GET /async HTTP/1.1\r\n\r\n");
 	assert_int_equal(f.nparked, 1);
-	struct linger lg = {1, 0};
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
-	for (int i = 0; i < 500 && http_server_conn_count(f.srv) > 0; i++)
-		fx_pump(&f, 1);
+	close_rst(fd);
+	wait_conns(&f, 0);
 	assert_int_equal(http_server_conn_count(f.srv), 0);
 	assert_int_equal(f.cancelled, 0);
 	/* The handler answers later: the orphan is freed without sending. */
@@ -109,10 +135,7 @@ static void test_orphan(void **state)
 static void test_orphan_after_server_close(void **state)
 {
 	struct fixture f;
-	fx_start(&f);
-	int fd = fx_connect(&f);
-	fx_send(&f, fd, "GET /async HTTP/1.1\r\n\r\n");
-	fx_pump(&f, 10);
+	int fd = start_and_send(&f, "GET /async HTTP/1.1\r\n\r\n");
 	assert_int_equal(f.nparked, 1);
 	struct http_request *req = f.parked[0];
 	f.nparked = 0;
@@ -151,10 +174,7 @@ static void test_conn_limit(void **state)
 	int fds[2];
 	for (int i = 0; i < 2; i++) {
 		fds[i] = fx_connect(&f);
-		fx_send(&f, fds[i], "GET /ok HTTP/1.1\r\n\r\n");
-		char *r = fx_read(&f, fds[i], 1, 2000, NULL);
-		assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
-		free(r);
+		get_ok(&f, fds[i]);
 	}
 	int extra = fx_connect(&f);
 	bool eof;
@@ -166,13 +186,9 @@ static void test_conn_limit(void **state)
 	close(extra);
 	/* Freeing a slot lets the next one in. */
 	close(fds[0]);
-	for (int i = 0; i < 500 && http_server_conn_count(f.srv) > 1; i++)
-		fx_pump(&f, 1);
+	wait_conns(&f, 1);
 	int again = fx_connect(&f);
-	fx_send(&f, again, "GET /ok HTTP/1.1\r\n\r\n");
-	r = fx_read(&f, again, 1, 2000, NULL);
-	assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
-	free(r);
+	get_ok(&f, again);
 	close(again);
 	close(fds[1]);
 	fx_stop(&f);
