@@ -12,8 +12,8 @@
  *   again; when the timer fires it runs one last time and answers whatever it
  *   has. A client that disconnects while parked cancels everything at once.
  *
- * Each parked request owns a struct reader with a uv_timer_t; it is freed in the
- * timer's close callback, after the reply or the cancel.
+ * Each read owns a struct reader; one that parks also gets a uv_timer_t and is
+ * then freed in the timer's close callback, after the reply or the cancel.
  */
 #include "api/api.h"
 
@@ -37,7 +37,8 @@ struct reader {
 	enum mode mode;
 	uint64_t min_index;
 	uint64_t wait_ms;
-	bool parked; /* counted in a->blocked; timer armed */
+	bool parked;	/* counted in a->blocked; timer armed */
+	bool has_timer; /* timer initialised (only readers that park have one) */
 	bool timed_out;
 	struct watcher watcher;
 	struct consensus_confirm confirm;
@@ -60,7 +61,10 @@ static void reader_free(struct reader *r)
 		r->a->blocked--;
 		metrics_gauge(r->a->metrics, M_BLOCKING_QUERIES, (double)r->a->blocked);
 	}
-	uv_close((uv_handle_t *)&r->timer, reader_closed);
+	if (r->has_timer)
+		uv_close((uv_handle_t *)&r->timer, reader_closed);
+	else
+		free(r);
 }
 
 static void add_headers(struct reader *r, uint64_t index)
@@ -68,9 +72,9 @@ static void add_headers(struct reader *r, uint64_t index)
 	struct http_request *req = r->req;
 	struct consensus *c = r->a->cons;
 	http_resp_header_u64(req, "X-Consul-Index", index ? index : 1);
-	http_resp_header(req, "X-Consul-KnownLeader",
+	http_resp_header(req, "X-Consul-Knownleader",
 			 c && consensus_known_leader(c) ? "true" : "false");
-	http_resp_header_u64(req, "X-Consul-LastContact", c ? consensus_last_contact_ms(c) : 0);
+	http_resp_header_u64(req, "X-Consul-Lastcontact", c ? consensus_last_contact_ms(c) : 0);
 	http_resp_header(req, "X-Consul-Effective-Consistency", mode_names[r->mode]);
 }
 
@@ -107,6 +111,9 @@ static void park(struct reader *r)
 	if (r->parked)
 		return;
 	r->parked = true;
+	r->has_timer = true;
+	uv_timer_init(r->a->loop, &r->timer);
+	r->timer.data = r;
 	r->a->blocked++;
 	metrics_gauge(r->a->metrics, M_BLOCKING_QUERIES, (double)r->a->blocked);
 	/* jitter spreads the wake-ups of many clients that parked together */
@@ -213,8 +220,6 @@ void api_read(struct api *a, struct http_request *req, api_query_fn query)
 	r->req = req;
 	r->query = query;
 	watcher_init(&r->watcher, on_change, r);
-	uv_timer_init(a->loop, &r->timer);
-	r->timer.data = r;
 	req->ctx = r;
 	req->cancel = on_cancel;
 	start(r);
