@@ -152,8 +152,9 @@ static int simple_get_index(unsigned long long *index)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
 		die("connect");
 	char q[512], r[8192];
-	int n = snprintf(q, sizeof q, "GET /v1/kv/%s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n",
-			 key, addr, port);
+	int n = snprintf(q, sizeof q,
+			 "GET /v1/kv/%s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", key,
+			 addr, port);
 	if (write(fd, q, n) != n)
 		die("write");
 	/* read until the head is complete (the index is in it), not until EOF */
@@ -211,7 +212,8 @@ static void conn_start(struct conn *c, int i)
 	inet_pton(AF_INET, addr, &sa.sin_addr);
 	c->st = ST_CONNECTING;
 	inflight_connects++;
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				 .data.ptr = c};
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0)
 		die("epoll_ctl");
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS)
@@ -325,15 +327,33 @@ int main(int argc, char **argv)
 	int opt;
 	while ((opt = getopt(argc, argv, "a:p:k:n:s:b:P:w:t:")) != -1) {
 		switch (opt) {
-		case 'a': addr = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'k': key = optarg; break;
-		case 'n': nconns = atoi(optarg); break;
-		case 's': nsrc = atoi(optarg); break;
-		case 'b': src_base = optarg; break;
-		case 'P': pid = atoi(optarg); break;
-		case 'w': settle_ms = atoi(optarg); break;
-		case 't': timeout_ms = atoi(optarg); break;
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'n':
+			nconns = atoi(optarg);
+			break;
+		case 's':
+			nsrc = atoi(optarg);
+			break;
+		case 'b':
+			src_base = optarg;
+			break;
+		case 'P':
+			pid = atoi(optarg);
+			break;
+		case 'w':
+			settle_ms = atoi(optarg);
+			break;
+		case 't':
+			timeout_ms = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of bench/blockers.c\n");
 			return 2;
@@ -345,7 +365,8 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		if (rl.rlim_cur < (rlim_t)nconns + 64) {
-			fprintf(stderr, "bench_blockers: fd limit %llu too low for %d connections\n",
+			fprintf(stderr,
+				"bench_blockers: fd limit %llu too low for %d connections\n",
 				(unsigned long long)rl.rlim_cur, nconns);
 			return 1;
 		}

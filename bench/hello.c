@@ -25,7 +25,7 @@
 #include <uv.h>
 
 #define BODY                                                                                       \
-	"[{\"LockIndex\":0,\"Key\":\"bench/key\",\"Flags\":0,\"Value\":\"aGVsbG8=\","          \
+	"[{\"LockIndex\":0,\"Key\":\"bench/key\",\"Flags\":0,\"Value\":\"aGVsbG8=\","              \
 	"\"CreateIndex\":5,\"ModifyIndex\":5}]"
 
 /* Fixed part of the answer; the Date header and the rest are appended per second. */
@@ -54,14 +54,14 @@ static void refresh_resp(void)
 	gmtime_r(&now, &tm);
 	char date[64];
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	int n = snprintf(resp, sizeof resp, HEAD1 "Date: %s\r\nContent-Length: %zu\r\n\r\n%s",
-			 date, strlen(BODY), BODY);
+	int n = snprintf(resp, sizeof resp, HEAD1 "Date: %s\r\nContent-Length: %zu\r\n\r\n%s", date,
+			 strlen(BODY), BODY);
 	resp_len = (size_t)n;
 }
 
 struct conn {
 	uv_tcp_t tcp;
-	int match;	/* how much of "\r\n\r\n" the previous bytes ended with */
+	int match; /* how much of "\r\n\r\n" the previous bytes ended with */
 	char rbuf[16384];
 };
 

@@ -24,12 +24,14 @@
 #include "config/config.h"
 #include "consensus/consensus.h"
 #include "http/http.h"
+#include "local/local.h"
 #include "state/store.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,8 @@ struct agent {
 	char advertise[64];
 	struct store *store;
 	struct consensus *cons;
+	struct local_state local; /* this agent's services and checks */
+	bool local_started;	  /* local was initialised (must be closed) */
 	struct http_server *http;
 	struct metrics *metrics;
 	struct api api;
@@ -63,8 +67,11 @@ static void flush_watches(uv_prepare_t *h)
 {
 	struct agent *ag = h->data;
 	store_watch_flush(ag->store);
-	if (ag->cons)
-		consensus_poll(ag->cons);
+	/* a new leader compares this node's catalog entries at once instead of
+	 * waiting for the 15 s retry after "No cluster leader" at start-up */
+	if (ag->cons && consensus_poll(ag->cons) && ag->local_started &&
+	    consensus_is_leader(ag->cons))
+		local_sync_now(&ag->local, true);
 }
 
 static long rss_bytes(void)
@@ -118,14 +125,24 @@ static void consensus_closed(void *arg)
 	close_rest(ag);
 }
 
-static void http_closed(void *arg)
+static void local_closed(struct local_state *ls)
 {
-	struct agent *ag = arg;
-	ag->http = NULL;
+	struct agent *ag = (struct agent *)((char *)ls - offsetof(struct agent, local));
+	ag->local_started = false;
 	if (ag->cons)
 		consensus_close(ag->cons, consensus_closed, ag);
 	else
 		close_rest(ag);
+}
+
+static void http_closed(void *arg)
+{
+	struct agent *ag = arg;
+	ag->http = NULL;
+	if (ag->local_started)
+		local_close(&ag->local, local_closed);
+	else
+		local_closed(&ag->local);
 }
 
 static void agent_stop(struct agent *ag)
@@ -142,17 +159,20 @@ static void agent_stop(struct agent *ag)
 
 /* ---- signals and reload ---- */
 
-static void agent_reload(void *arg)
+static int agent_reload(void *arg, struct buf *out)
 {
 	struct agent *ag = arg;
 	struct config next;
 	struct buf err = BUF_INIT, fixed = BUF_INIT;
+	int rv = 0;
 	log_info("agent", "Reloading configuration...");
 	if (config_reload(ag->argc, ag->argv, &ag->cfg, &next, &fixed, &err)) {
 		log_error("agent", "Failed to reload configs: %s", buf_cstr(&err));
+		if (out)
+			buf_append(out, err.data, err.len);
 		buf_free(&err);
 		buf_free(&fixed);
-		return;
+		return -1;
 	}
 	if (fixed.len)
 		log_warn("agent", "changes to these options need a restart: %s", buf_cstr(&fixed));
@@ -167,7 +187,14 @@ static void agent_reload(void *arg)
 	 * changes what may change at run time; nothing holds pointers into cfg */
 	config_free(&ag->cfg);
 	ag->cfg = next;
+	if (ag->local_started && local_reload(&ag->local, &ag->cfg, &err)) {
+		log_error("agent", "Failed reloading services and checks: %s", buf_cstr(&err));
+		if (out)
+			buf_append(out, err.data, err.len);
+		rv = -1;
+	}
 	buf_free(&err);
+	return rv;
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -175,7 +202,7 @@ static void on_signal(uv_signal_t *s, int signum)
 	struct agent *ag = s->data;
 	if (signum == SIGHUP) {
 		log_info("agent", "Caught signal: hangup");
-		agent_reload(ag);
+		agent_reload(ag, NULL);
 		return;
 	}
 	log_info("agent", "Caught signal: %s", signum == SIGINT ? "interrupt" : "terminated");
@@ -293,6 +320,31 @@ static int start_consensus(struct agent *ag, struct buf *err)
 	    .trailing_logs = (unsigned)c->raft_trailing_logs,
 	};
 	return consensus_start(&ag->loop, ag->store, &cc, &ag->cons, err);
+}
+
+/* The agent's own services and checks: config files, then what the API
+ * registered before a restart; anti-entropy keeps the catalog in step. */
+static int start_local(struct agent *ag, struct buf *err)
+{
+	struct local_opts lo = {
+	    .loop = &ag->loop,
+	    .store = ag->store,
+	    .cons = ag->cons,
+	    .cfg = &ag->cfg,
+	    .node_id = ag->node_id,
+	    .advertise = ag->advertise,
+	    .advertise_wan = ag->cfg.advertise_addr_wan && *ag->cfg.advertise_addr_wan
+				 ? ag->cfg.advertise_addr_wan
+				 : NULL,
+	    .data_dir = ag->dev_dir ? NULL : ag->data_dir,
+	};
+	if (local_init(&ag->local, &lo, err))
+		return -1;
+	ag->local_started = true;
+	ag->api.local = &ag->local;
+	if (local_load(&ag->local, err))
+		return -1;
+	return local_start(&ag->local) ? (buf_printf(err, "failed to start checks"), -1) : 0;
 }
 
 /* client_addr may list several space-separated addresses. */
@@ -416,6 +468,8 @@ static int agent_start(struct agent *ag, struct buf *err)
 	if (start_consensus(ag, err))
 		return -1;
 	ag->api.cons = ag->cons;
+	if (start_local(ag, err))
+		return -1;
 	tombstone_gc_start(&ag->gc, &ag->loop, ag->store, ag->cons, TOMBSTONE_TTL_MS);
 	ag->gc_started = true;
 	return start_http(ag, err);

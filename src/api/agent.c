@@ -161,8 +161,13 @@ void api_agent_version(void *ctx, struct http_request *req)
 void api_agent_reload(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
-	if (a->reload)
-		a->reload(a->agent);
+	struct buf err = BUF_INIT;
+	if (a->reload && a->reload(a->agent, &err)) {
+		api_error(req, 500, "Failed to reload configs: %s", buf_cstr(&err));
+		buf_free(&err);
+		return;
+	}
+	buf_free(&err);
 	http_reply(req);
 }
 

@@ -32,11 +32,13 @@
 #include <uv.h>
 
 struct metrics;
+struct local_state;
 
 struct api {
 	uv_loop_t *loop;
 	struct store *store;
-	struct consensus *cons; /* the Raft node (servers) */
+	struct consensus *cons;	   /* the Raft node (servers) */
+	struct local_state *local; /* this agent's services and checks */
 	const struct config *cfg;
 	struct metrics *metrics;
 	uint64_t start_ns;     /* uv_hrtime() at start */
@@ -44,7 +46,7 @@ struct api {
 	const char *advertise; /* this agent's LAN address */
 	uint64_t blocked;      /* requests parked in blocking queries now */
 	/* hooks back into the agent */
-	void (*reload)(void *agent);
+	int (*reload)(void *agent, struct buf *err); /* 0, or -1 with err set */
 	void *agent;
 };
 
@@ -101,6 +103,33 @@ void api_agent_version(void *ctx, struct http_request *req);
 void api_agent_reload(void *ctx, struct http_request *req);
 void api_agent_metrics(void *ctx, struct http_request *req);
 void api_index(void *ctx, struct http_request *req);
+void api_agent_services(void *ctx, struct http_request *req);
+void api_agent_service(void *ctx, struct http_request *req);
+void api_agent_checks(void *ctx, struct http_request *req);
+void api_agent_health_id(void *ctx, struct http_request *req);
+void api_agent_health_name(void *ctx, struct http_request *req);
+void api_agent_service_register(void *ctx, struct http_request *req);
+void api_agent_service_deregister(void *ctx, struct http_request *req);
+void api_agent_service_maintenance(void *ctx, struct http_request *req);
+void api_agent_check_register(void *ctx, struct http_request *req);
+void api_agent_check_deregister(void *ctx, struct http_request *req);
+void api_agent_check_pass(void *ctx, struct http_request *req);
+void api_agent_check_warn(void *ctx, struct http_request *req);
+void api_agent_check_fail(void *ctx, struct http_request *req);
+void api_agent_check_update(void *ctx, struct http_request *req);
+void api_agent_maintenance(void *ctx, struct http_request *req);
+void api_catalog_register(void *ctx, struct http_request *req);
+void api_catalog_deregister(void *ctx, struct http_request *req);
+void api_catalog_datacenters(void *ctx, struct http_request *req);
+void api_catalog_nodes(void *ctx, struct http_request *req);
+void api_catalog_services(void *ctx, struct http_request *req);
+void api_catalog_service(void *ctx, struct http_request *req);
+void api_catalog_node(void *ctx, struct http_request *req);
+void api_catalog_node_services(void *ctx, struct http_request *req);
+void api_health_node(void *ctx, struct http_request *req);
+void api_health_checks(void *ctx, struct http_request *req);
+void api_health_service(void *ctx, struct http_request *req);
+void api_health_state(void *ctx, struct http_request *req);
 
 /* JSON of one KV entry in Consul's field order. */
 void api_kv_entry_json(struct jsonw *w, const struct kv_entry *e, bool with_value);

@@ -11,9 +11,12 @@
 
 #include <string.h>
 
-#define GET	   (1u << HTTP_M_GET | 1u << HTTP_M_HEAD)
-#define PUT	   (1u << HTTP_M_PUT)
-#define PUT_POST   (1u << HTTP_M_PUT | 1u << HTTP_M_POST)
+#define GET	 (1u << HTTP_M_GET | 1u << HTTP_M_HEAD)
+#define PUT	 (1u << HTTP_M_PUT)
+#define PUT_POST (1u << HTTP_M_PUT | 1u << HTTP_M_POST)
+/* python-consul 0.7.1 (Debian's) sends GET to these agent writes, as Consul
+ * before 1.0 allowed; accepting both keeps the seeds' scripts working */
+#define PUT_OR_GET (1u << HTTP_M_PUT | 1u << HTTP_M_GET)
 #define KV_METHODS (GET | PUT | 1u << HTTP_M_DELETE)
 
 static const struct http_route routes[] = {
@@ -26,6 +29,33 @@ static const struct http_route routes[] = {
     {"/v1/agent/version", false, GET, api_agent_version, 0},
     {"/v1/agent/reload", false, PUT, api_agent_reload, 0},
     {"/v1/agent/metrics", false, GET, api_agent_metrics, 0},
+    {"/v1/agent/services", false, GET, api_agent_services, 0},
+    {"/v1/agent/service/", true, GET, api_agent_service, 0},
+    {"/v1/agent/checks", false, GET, api_agent_checks, 0},
+    {"/v1/agent/health/service/id/", true, GET, api_agent_health_id, 0},
+    {"/v1/agent/health/service/name/", true, GET, api_agent_health_name, 0},
+    {"/v1/agent/service/register", false, PUT, api_agent_service_register, 0},
+    {"/v1/agent/service/deregister/", true, PUT_OR_GET, api_agent_service_deregister, 0},
+    {"/v1/agent/service/maintenance/", true, PUT, api_agent_service_maintenance, 0},
+    {"/v1/agent/check/register", false, PUT, api_agent_check_register, 0},
+    {"/v1/agent/check/deregister/", true, PUT_OR_GET, api_agent_check_deregister, 0},
+    {"/v1/agent/check/pass/", true, PUT_OR_GET, api_agent_check_pass, 0},
+    {"/v1/agent/check/warn/", true, PUT_OR_GET, api_agent_check_warn, 0},
+    {"/v1/agent/check/fail/", true, PUT_OR_GET, api_agent_check_fail, 0},
+    {"/v1/agent/check/update/", true, PUT, api_agent_check_update, 0},
+    {"/v1/agent/maintenance", false, PUT, api_agent_maintenance, 0},
+    {"/v1/catalog/register", false, PUT, api_catalog_register, 0},
+    {"/v1/catalog/deregister", false, PUT, api_catalog_deregister, 0},
+    {"/v1/catalog/datacenters", false, GET, api_catalog_datacenters, 0},
+    {"/v1/catalog/nodes", false, GET, api_catalog_nodes, 0},
+    {"/v1/catalog/services", false, GET, api_catalog_services, 0},
+    {"/v1/catalog/service/", true, GET, api_catalog_service, 0},
+    {"/v1/catalog/node/", true, GET, api_catalog_node, 0},
+    {"/v1/catalog/node-services/", true, GET, api_catalog_node_services, 0},
+    {"/v1/health/node/", true, GET, api_health_node, 0},
+    {"/v1/health/checks/", true, GET, api_health_checks, 0},
+    {"/v1/health/service/", true, GET, api_health_service, 0},
+    {"/v1/health/state/", true, GET, api_health_state, 0},
 };
 
 static void allow_header(struct http_request *req, unsigned methods)

@@ -40,19 +40,26 @@ int duration_parse(const char *s, bool bare_int_ns, int64_t *ns)
 		*ns = neg ? -(int64_t)v : (int64_t)v;
 		return 0;
 	}
-	long double total = 0;
+	/* Go's arithmetic: the integer part exactly, the fraction through a double */
+	uint64_t total = 0;
 	while (*p) {
-		long double whole = 0, frac = 0, scale = 1;
+		uint64_t whole = 0, frac = 0;
+		double scale = 1;
 		bool digits = false;
 		while (*p >= '0' && *p <= '9') {
-			whole = whole * 10 + (*p++ - '0');
+			if (whole > (UINT64_MAX - 9) / 10)
+				return -1;
+			whole = whole * 10 + (uint64_t)(*p++ - '0');
 			digits = true;
 		}
 		if (*p == '.') {
 			p++;
 			while (*p >= '0' && *p <= '9') {
-				frac = frac * 10 + (*p++ - '0');
-				scale *= 10;
+				if (frac <= (UINT64_MAX - 9) / 10) { /* extra digits are dropped */
+					frac = frac * 10 + (uint64_t)(*p - '0');
+					scale *= 10;
+				}
+				p++;
 				digits = true;
 			}
 		}
@@ -71,9 +78,14 @@ int duration_parse(const char *s, bool bare_int_ns, int64_t *ns)
 		if (!best)
 			return -1;
 		p += best;
-		total += (whole + frac / scale) * (long double)mult;
-		if (total > (long double)INT64_MAX)
+		if (whole > (uint64_t)INT64_MAX / (uint64_t)mult)
 			return -1;
+		uint64_t v = whole * (uint64_t)mult;
+		if (frac)
+			v += (uint64_t)((double)frac * ((double)mult / scale));
+		if (v > (uint64_t)INT64_MAX - total)
+			return -1;
+		total += v;
 	}
 	*ns = neg ? -(int64_t)total : (int64_t)total;
 	return 0;

@@ -74,10 +74,30 @@ void jsonw_arr_close(struct jsonw *w)
 	close(w, ']');
 }
 
+/* Keys are program constants or user map keys; the common plain ones are copied
+ * in one append instead of going through the escaper. */
+static void put_key(struct buf *out, const char *key)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++, n++) {
+		if (*p < 0x20 || *p >= 0x80 || *p == '"' || *p == '\\' || *p == '<' || *p == '>' ||
+		    *p == '&') {
+			json_escape(out, key, strlen(key));
+			return;
+		}
+	}
+	buf_reserve(out, n + 2);
+	out->data[out->len++] = '"';
+	memcpy(out->data + out->len, key, n);
+	out->len += n;
+	out->data[out->len++] = '"';
+	out->data[out->len] = '\0';
+}
+
 void jsonw_key(struct jsonw *w, const char *key)
 {
 	before_item(w);
-	json_escape(w->out, key, strlen(key));
+	put_key(w->out, key);
 	if (w->pretty)
 		buf_append(w->out, ": ", 2);
 	else

@@ -23,12 +23,19 @@
  * checks started together spread out, the next one interval after the previous
  * one finished (as Consul). Interval is raised to 1 s if below (Consul's
  * MinInterval). A probe's result goes through Consul's StatusHandler counters
- * (success_before_passing, failures_before_warning/critical) and the output is
- * capped, then on_update is called if status or output differ from what was
- * last reported. TTL checks arm their timer at start and on every update; on
- * expiry they go critical with "TTL expired" (plus the last output). Alias
- * checks ask the owner's lookup function, at start and after
- * check_alias_notify (batched: one re-evaluation per loop iteration).
+ * (success_before_passing, failures_before_warning/critical), then on_update is
+ * called if status or output differ from what was last reported. TTL checks
+ * arm their timer at start and on every update; on expiry they go critical
+ * with "TTL expired" (plus the last output). Alias checks ask the owner's
+ * lookup function at start, after check_alias_notify (batched: one
+ * re-evaluation per loop iteration) and every minute.
+ *
+ * Output cap (check_output_max_size, lowered by a check's output_max_size),
+ * applied as each Consul runner does: HTTP keeps the last cap bytes of the
+ * body after "HTTP GET <url>: <status> Output: "; scripts keep the last cap
+ * bytes, prefixed "Captured <cap> of <total> bytes\n...\n" when cut; TTL
+ * updates keep the first cap bytes plus " ... (captured <cap> of <total>
+ * bytes)". Other types write short fixed texts.
  *
  * Status starts as the definition's status, or critical. TTL and alias results
  * are not counted (as Consul: only interval checks use the StatusHandler).
@@ -59,21 +66,24 @@ struct check_runtime;
  * service's checks (as Consul does: node checks count for a service alias).
  */
 struct check_alias_result {
-	bool found;		  /* service alias: the service exists on the node */
-	size_t n_checks;	  /* checks considered */
-	enum check_status worst;  /* worst status among them (passing if none) */
-	const char *failing_name; /* a check with the worst status, when not passing;
-				     NULL otherwise. Only read during the call. */
+	bool found;		    /* service alias: the service exists on the node */
+	size_t n_checks;	    /* checks considered */
+	enum check_status worst;    /* worst status among them (passing if none) */
+	const char *failing_name;   /* a check with the worst status, when not passing;
+				       NULL otherwise. Only read during the call. */
 	const char *failing_output; /* its output (may be NULL) */
 };
 
 /*
  * Look up an alias target. node is the check's AliasNode (NULL = this agent's
- * node); service_id is AliasService (NULL = a node alias). Fill *out (it
- * arrives zeroed). Called on the loop thread; must not call back into checks.
+ * node); service_id is AliasService (NULL = a node alias: node-level checks
+ * only). Fill *out (it arrives zeroed). self is the alias check asking: leave
+ * it out of the checks considered (a node-level alias check would otherwise
+ * see its own critical status forever). Called on the loop thread from a
+ * batch, never from inside check_alias_notify; must not close checks.
  */
-typedef void (*check_alias_lookup_fn)(void *ctx, const char *node, const char *service_id,
-				      struct check_alias_result *out);
+typedef void (*check_alias_lookup_fn)(void *ctx, const struct check *self, const char *node,
+				      const char *service_id, struct check_alias_result *out);
 
 /* Random 64-bit values (jitter); a seam so tests can be deterministic. */
 typedef uint64_t (*check_rand_fn)(void *ctx);
@@ -91,16 +101,17 @@ typedef void (*check_runtime_close_cb)(struct check_runtime *rt);
 
 /* Shared state for every check on one loop. Fields are private. */
 struct check_runtime {
-	uv_loop_t *loop;			/* the loop every check runs on */
-	struct check_runtime_opts opts;		/* copy of the options (node_name owned) */
-	uint64_t rng;				/* xorshift state when opts.rand is NULL */
-	struct check_curl *curl;		/* shared CURLM and its timer; NULL until used */
-	struct check *aliases;			/* alias checks, linked through alias_next */
-	uv_idle_t alias_idle;			/* batches alias re-evaluations */
-	bool alias_dirty;			/* an evaluation is pending */
-	size_t n_checks;			/* checks initialised and not yet closed */
-	int closing;				/* handles still closing */
-	check_runtime_close_cb close_cb;	/* set by check_runtime_close */
+	uv_loop_t *loop;		/* the loop every check runs on */
+	struct check_runtime_opts opts; /* copy of the options (node_name owned) */
+	uint64_t rng;			/* xorshift state when opts.rand is NULL */
+	struct check_curl *curl;	/* shared CURLM and its handles; NULL until used */
+	void (*curl_closed_cb)(struct check_runtime *rt); /* private to curl.c */
+	struct check *aliases;		 /* alias checks, linked through alias_next */
+	uv_idle_t alias_idle;		 /* batches alias re-evaluations */
+	bool alias_dirty;		 /* an evaluation is pending */
+	size_t n_checks;		 /* checks initialised and not yet closed */
+	int closing;			 /* handles still closing */
+	check_runtime_close_cb close_cb; /* set by check_runtime_close */
 };
 
 /*
@@ -113,27 +124,29 @@ typedef void (*check_close_cb)(struct check *c);
 
 /* One running check. Read def, data and the getters; other fields are private. */
 struct check {
-	struct checkdef def;		/* deep copy of the definition (owned) */
-	void *data;			/* the owner's pointer, untouched here */
-	struct check_runtime *rt;	/* shared runtime */
-	enum check_kind kind;		/* what runs */
+	struct checkdef def;		   /* deep copy of the definition (owned) */
+	void *data;			   /* the owner's pointer, untouched here */
+	struct check_runtime *rt;	   /* shared runtime */
+	enum check_kind kind;		   /* what runs */
 	const struct check_runner *runner; /* the type's functions; NULL for ttl/alias */
-	enum check_status status;	/* current reported status */
-	char *output;			/* current reported output, owned, never NULL */
-	size_t output_len;		/* its length */
-	int64_t interval;		/* effective interval, ns (>= 1 s for probes) */
-	int output_cap;			/* bytes of output kept */
-	int successes;			/* StatusHandler successCounter */
-	int failures;			/* StatusHandler failuresCounter */
-	uv_timer_t timer;		/* next probe, or TTL expiry */
-	void *op;			/* the probe in flight (runner state), or NULL */
-	check_update_cb update_cb;	/* owner's transition callback */
-	check_close_cb close_cb;	/* set by check_close */
-	struct check *alias_next;	/* runtime's alias list */
-	uint64_t runs;			/* probes completed (tests and metrics) */
-	bool started;			/* check_start succeeded */
-	bool closing;			/* check_close was called */
-	bool timer_closed;		/* the timer's close callback ran */
+	enum check_status status;	   /* current reported status */
+	char *output;			   /* current reported output, owned, never NULL */
+	size_t output_len;		   /* its length */
+	int64_t interval;		   /* effective interval, ns (>= 1 s for probes) */
+	int output_cap;			   /* bytes of output kept */
+	int successes;			   /* StatusHandler successCounter */
+	int failures;			   /* StatusHandler failuresCounter */
+	uv_timer_t timer;		   /* next probe, or TTL expiry */
+	void *op;			   /* the probe in flight (runner state), or NULL */
+	check_update_cb update_cb;	   /* owner's transition callback */
+	check_close_cb close_cb;	   /* set by check_close */
+	struct check *alias_next;	   /* runtime's alias list */
+	uint64_t runs;			   /* probes completed (tests and metrics) */
+	bool started;			   /* check_start succeeded */
+	bool alias_dirty;		   /* alias: re-evaluate at the next batch */
+	bool ttl_updated;		   /* ttl: output came from an update (kept on expiry) */
+	bool closing;			   /* check_close was called */
+	bool timer_closed;		   /* the timer's close callback ran */
 };
 
 int check_runtime_init(struct check_runtime *rt, uv_loop_t *loop,
@@ -152,7 +165,8 @@ int check_init(struct check_runtime *rt, struct check *c, const struct checkdef 
 void check_restore(struct check *c, enum check_status status, const char *output);
 /* Begin running. Returns 0 or a negative error; calling it twice is CAIRN_E_INVAL. */
 int check_start(struct check *c);
-/* Stop and release. cb runs once every handle and probe is gone (never inline). */
+/* Stop and release. cb runs once every handle and probe is gone (never inline);
+ * by then c->def and the output are freed: only c->data is left to use. */
 void check_close(struct check *c, check_close_cb cb);
 
 enum check_status check_get_status(const struct check *c);

@@ -76,37 +76,37 @@ struct checkdef {
 	bool has_status;  /* Status was given */
 	enum check_status status; /* initial status when has_status, else critical */
 
-	int64_t interval;		  /* ns, 0 if absent */
-	int64_t timeout;		  /* ns, 0 if absent (runner default applies) */
-	int64_t ttl;			  /* ns, 0 if absent */
+	int64_t interval;		   /* ns, 0 if absent */
+	int64_t timeout;		   /* ns, 0 if absent (runner default applies) */
+	int64_t ttl;			   /* ns, 0 if absent */
 	int64_t deregister_critical_after; /* DeregisterCriticalServiceAfter, ns, 0 = never */
 
-	char *http;			/* URL, NULL if absent */
-	char *method;			/* NULL = GET */
-	struct check_header *headers;	/* Header, map of lists, in given order */
-	size_t n_headers;		/* count */
-	char *body;			/* request body, NULL if absent */
-	bool tls_skip_verify;		/* TLSSkipVerify */
-	char *tls_server_name;		/* TLSServerName (SNI and verified name), NULL if absent */
-	bool disable_redirects;		/* DisableRedirects: 3xx is the answer */
-	char *tcp;			/* host:port, NULL if absent */
-	char *udp;			/* host:port, NULL if absent */
-	char *grpc;			/* host:port[/service], NULL if absent */
-	bool grpc_use_tls;		/* GRPCUseTLS */
-	char *h2ping;			/* host:port, NULL if absent */
-	bool h2ping_use_tls;		/* H2PingUseTLS */
-	char *alias_node;		/* AliasNode, NULL if absent */
-	char *alias_service;		/* AliasService, NULL if absent */
-	char **args;			/* Args / ScriptArgs */
-	size_t n_args;			/* count */
-	char *script;			/* legacy Script (run with sh -c), NULL if absent */
-	char *docker_container_id;	/* DockerContainerID, NULL if absent */
-	char *shell;			/* Shell (docker checks), NULL if absent */
-	char *os_service;		/* OSService, NULL if absent */
-	int success_before_passing;	/* SuccessBeforePassing, 0 = at once */
-	int failures_before_warning;	/* FailuresBeforeWarning, 0 = same as critical */
-	int failures_before_critical;	/* FailuresBeforeCritical, 0 = at once */
-	int output_max_size;		/* OutputMaxSize, 0 = agent's check_output_max_size */
+	char *http;		      /* URL, NULL if absent */
+	char *method;		      /* NULL = GET */
+	struct check_header *headers; /* Header, map of lists, in given order */
+	size_t n_headers;	      /* count */
+	char *body;		      /* request body, NULL if absent */
+	bool tls_skip_verify;	      /* TLSSkipVerify */
+	char *tls_server_name;	      /* TLSServerName (SNI and verified name), NULL if absent */
+	bool disable_redirects;	      /* DisableRedirects: 3xx is the answer */
+	char *tcp;		      /* host:port, NULL if absent */
+	char *udp;		      /* host:port, NULL if absent */
+	char *grpc;		      /* host:port[/service], NULL if absent */
+	bool grpc_use_tls;	      /* GRPCUseTLS */
+	char *h2ping;		      /* host:port, NULL if absent */
+	bool h2ping_use_tls;	      /* H2PingUseTLS */
+	char *alias_node;	      /* AliasNode, NULL if absent */
+	char *alias_service;	      /* AliasService, NULL if absent */
+	char **args;		      /* Args / ScriptArgs */
+	size_t n_args;		      /* count */
+	char *script;		      /* legacy Script (run with sh -c), NULL if absent */
+	char *docker_container_id;    /* DockerContainerID, NULL if absent */
+	char *shell;		      /* Shell (docker checks), NULL if absent */
+	char *os_service;	      /* OSService, NULL if absent */
+	int success_before_passing;   /* SuccessBeforePassing, 0 = at once */
+	int failures_before_warning;  /* FailuresBeforeWarning, 0 = same as critical */
+	int failures_before_critical; /* FailuresBeforeCritical, 0 = at once */
+	int output_max_size;	      /* OutputMaxSize, 0 = agent's check_output_max_size */
 };
 
 /* "passing", "warning", "critical". */
@@ -118,7 +118,8 @@ int check_status_parse(const char *s, enum check_status *out);
  * Parse one check object. Returns 0, or CAIRN_E_INVAL with a one-line message
  * appended to err (e.g. `invalid duration "x" for Interval`, "Header values must
  * be a list of strings", "Bad check status"); *out is then empty (freed).
- * A JSON null value counts as absent. Does not validate (see below).
+ * A JSON null value counts as absent. Does not validate (see below). err may
+ * be NULL here and in the functions below (the message is then dropped).
  */
 int checkdef_parse(const json_t *obj, struct checkdef *out, struct buf *err);
 
@@ -131,8 +132,9 @@ int checkdef_parse(const json_t *obj, struct checkdef *out, struct buf *err);
  *   "TTL must be not be set for Alias checks"
  *   "TTL must be > 0 for TTL checks"
  *   "MaxOutputMaxSize must be positive"
- * plus "Cannot have both script and args" (Consul 1.0's rule for the legacy key)
- * and "Check is not valid" when no type is recognised (agent.addCheck's words).
+ *   "FailuresBeforeWarning can't be higher than FailuresBeforeCritical"
+ * plus "Cannot have both script and args" (for the legacy `script` key) and
+ * "Check is not valid" when no type is recognised (agent.addCheck's words).
  * Returns 0 or CAIRN_E_INVAL with the message in err.
  */
 int checkdef_validate(const struct checkdef *d, struct buf *err);
@@ -158,6 +160,9 @@ int checkdef_allowed(const struct checkdef *d, enum check_source src, bool enabl
  */
 void checkdef_set_service_defaults(struct checkdef *d, const char *service_id,
 				   const char *service_name, size_t index, size_t count);
+/* True when nothing at all was given (Consul skips an empty `check: {}`). */
+bool checkdef_empty(const struct checkdef *d);
+
 /* Defaults for a standalone check: ID = Name when missing. */
 void checkdef_set_check_defaults(struct checkdef *d);
 
@@ -180,7 +185,8 @@ void checkdef_format_duration(struct buf *out, int64_t ns);
 
 /*
  * The definition back as config JSON with snake_case keys (only fields that are
- * set), for the owner to persist it and re-parse it with checkdef_parse.
+ * set; durations as integer nanoseconds, so the round trip is exact), for the
+ * owner to persist it and re-parse it with checkdef_parse.
  */
 void checkdef_write_json(const struct checkdef *d, struct jsonw *w);
 

@@ -31,32 +31,32 @@
 #define CATALOG_DELIM "\x1f"
 
 /* Format text (lines separated by '\n', cells by CATALOG_DELIM) into out. */
-void catalog_columnize(struct buf *out, const char *text, size_t len);
+void catcli_columnize(struct buf *out, const char *text, size_t len);
 
 /* Consul's mapToKV: an object of strings as "k=v" pairs sorted by key, joined by sep. */
-void catalog_map_kv(struct buf *out, json_t *obj, const char *sep);
+void catcli_map_kv(struct buf *out, json_t *obj, const char *sep);
 
 /* The `catalog nodes` table for a JSON array of nodes: /v1/catalog/nodes entries, or
  * /v1/catalog/service/:name entries when service_nodes (node meta is "NodeMeta"). */
-void catalog_format_nodes(struct buf *out, json_t *nodes, bool detailed, bool service_nodes);
+void catcli_format_nodes(struct buf *out, json_t *nodes, bool detailed, bool service_nodes);
 
 /* The `catalog services` output for an object mapping service name to an array of tags.
  * Returns the number of services (0: nothing was written). */
-size_t catalog_format_services(struct buf *out, json_t *services, bool tags);
+size_t catcli_format_services(struct buf *out, json_t *services, bool tags);
 
 /* From a /v1/catalog/node/:node body, the name -> tags object `catalog services -node`
  * prints (tags of instances of one service appended). Caller decrefs; never NULL. */
-json_t *catalog_node_services(json_t *node);
+json_t *catcli_node_services(json_t *node);
 
 /*
  * Collect repeated "key=value" flag values into a JSON object (last value of a key wins).
  * On a value without '=' prints Go's flag error and the usage of defs to stderr and
  * returns -1 (the command exits 1); *out is then NULL.
  */
-int catalog_map_flag(const struct flag_def *defs, const char *name, const struct flag_strings *v,
-		     json_t **out);
+int catcli_map_flag(const struct flag_def *defs, const char *name, const struct flag_strings *v,
+		    json_t **out);
 
 /* Go's strconv.Quote of s. */
-void catalog_go_quote(struct buf *out, const char *s);
+void catcli_go_quote(struct buf *out, const char *s);
 
 #endif

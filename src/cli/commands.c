@@ -11,11 +11,19 @@
 #include "cli/commands.h"
 
 #include "agent/agent.h"
+#include "cli/catalog_commands.h"
 #include "config/config.h"
 
 static const struct cli_cmd commands[] = {
     /* name, synopsis, main, usage, flags, hidden */
     {"agent", "Runs a Consul agent", agent_main, NULL, NULL, false},
+    {"catalog", "Interact with the catalog", NULL, catalog_usage, NULL, false},
+    {"catalog datacenters", "Lists all known datacenters", catalog_datacenters_main,
+     catalog_datacenters_usage, catalog_datacenters_flags, false},
+    {"catalog nodes", "Lists all nodes in the given datacenter", catalog_nodes_main,
+     catalog_nodes_usage, catalog_nodes_flags, false},
+    {"catalog services", "Lists all registered services in a datacenter", catalog_services_main,
+     catalog_services_usage, catalog_services_flags, false},
     {"kv", "Interact with the key-value store", NULL, kv_usage, NULL, false},
     {"kv delete", "Removes data from the KV store", kv_delete_main, kv_delete_usage,
      kv_delete_flags, false},
@@ -27,6 +35,15 @@ static const struct cli_cmd commands[] = {
      kv_import_flags, false},
     {"kv put", "Sets or updates data in the KV store", kv_put_main, kv_put_usage, kv_put_flags,
      false},
+    {"maint", "Controls node or service maintenance mode", maint_main, maint_usage, maint_flags,
+     false},
+    {"reload", "Triggers the agent to reload configuration files", reload_main, reload_usage,
+     reload_flags, false},
+    {"services", "Interact with services", NULL, services_usage, NULL, false},
+    {"services deregister", "Deregister services with the local agent", services_deregister_main,
+     services_deregister_usage, services_deregister_flags, false},
+    {"services register", "Register services with the local agent", services_register_main,
+     services_register_usage, services_register_flags, false},
     {"validate", "Validate config files/directories", config_validate_main, NULL, NULL, false},
     {"version", "Prints the Consul version", version_main, version_usage, version_flags, false},
 };

@@ -167,7 +167,8 @@ static void load_dir(struct loader *ld, const char *path)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			strlist_add(&names, de->d_name);
 	closedir(d);
-	qsort(names.items, names.len, sizeof(*names.items), cmp_names);
+	if (names.len) /* qsort(NULL, 0, ...) is undefined */
+		qsort(names.items, names.len, sizeof(*names.items), cmp_names);
 	size_t plen = strlen(path);
 	bool slash = plen > 0 && path[plen - 1] == '/';
 	for (size_t i = 0; i < names.len; i++) {

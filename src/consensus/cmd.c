@@ -1,4 +1,11 @@
-/* Raft log command codec (format in cmd.h). Pure: no I/O, no globals. */
+/*
+ * Raft log command codec (formats in cmd.h). Pure: no I/O, no globals.
+ *
+ * Decoding is strict: every length is checked against what is left, counts
+ * against CMD_MAX_OPS, flags and booleans against their ranges, and the body
+ * must end exactly where the last field does. Decoded catalog templates own
+ * fresh NUL-terminated copies of every string (cmd_free releases them).
+ */
 #include "consensus/cmd.h"
 
 #include "base/alloc.h"
@@ -14,6 +21,8 @@ static const struct {
 } cmd_types[] = {
     {CMD_KV_TXN, 1},
     {CMD_KV_REAP, 1},
+    {CMD_CATALOG_REGISTER, 1},
+    {CMD_CATALOG_DEREGISTER, 1},
 };
 
 static const char *const verb_names[KV_VERB_COUNT_] = {
@@ -77,6 +86,94 @@ static void put_bytes(struct buf *b, const char *p, size_t n)
 	buf_append(b, p, n);
 }
 
+static void put_str(struct buf *b, const char *s)
+{
+	put_bytes(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+#define NO_LEN 0xffffffffu /* ostr: absent */
+
+static void put_ostr(struct buf *b, const char *s)
+{
+	if (s)
+		put_str(b, s);
+	else
+		put_le(b, NO_LEN, 4);
+}
+
+static void put_map(struct buf *b, const struct cat_pair *m, size_t n)
+{
+	put_le(b, n, 4);
+	for (size_t i = 0; i < n; i++) {
+		put_str(b, m[i].key);
+		put_str(b, m[i].value);
+	}
+}
+
+static void put_list(struct buf *b, const char *const *v, size_t n)
+{
+	put_le(b, n, 4);
+	for (size_t i = 0; i < n; i++)
+		put_str(b, v[i]);
+}
+
+static void encode_service(struct buf *b, const struct cat_service *svc)
+{
+	put_str(b, svc->id);
+	put_str(b, svc->name);
+	put_str(b, svc->kind);
+	put_list(b, svc->tags, svc->ntags);
+	put_str(b, svc->address);
+	put_le(b, svc->ntagged, 4);
+	for (size_t i = 0; i < svc->ntagged; i++) {
+		put_str(b, svc->tagged[i].key);
+		put_str(b, svc->tagged[i].address);
+		put_le(b, (uint32_t)svc->tagged[i].port, 4);
+	}
+	put_map(b, svc->meta, svc->nmeta);
+	put_le(b, (uint32_t)svc->port, 4);
+	put_str(b, svc->socket_path);
+	put_le(b, (uint32_t)svc->weight_passing, 4);
+	put_le(b, (uint32_t)svc->weight_warning, 4);
+	put_u8(b, svc->enable_tag_override);
+	put_ostr(b, svc->proxy_json);
+	put_ostr(b, svc->connect_json);
+	put_ostr(b, svc->locality_json);
+}
+
+static void encode_check(struct buf *b, const struct cat_check *chk)
+{
+	put_str(b, chk->id);
+	put_str(b, chk->name);
+	put_u8(b, (uint8_t)chk->status);
+	put_str(b, chk->notes);
+	put_str(b, chk->output);
+	put_str(b, chk->service_id);
+	put_str(b, chk->type);
+	put_str(b, chk->interval);
+	put_str(b, chk->timeout);
+	put_le(b, (uint32_t)chk->exposed_port, 4);
+	put_ostr(b, chk->definition_json);
+}
+
+static void encode_register(struct buf *b, const struct cat_register *r)
+{
+	const struct cat_node *n = r->node;
+	put_u8(b, r->skip_node_update ? 1 : 0);
+	put_str(b, n->id);
+	put_str(b, n->name);
+	put_str(b, n->address);
+	put_str(b, n->datacenter);
+	put_map(b, n->tagged, n->ntagged);
+	put_map(b, n->meta, n->nmeta);
+	put_le(b, r->nservices, 4);
+	for (size_t i = 0; i < r->nservices; i++)
+		encode_service(b, &r->services[i]);
+	put_le(b, r->nchecks, 4);
+	for (size_t i = 0; i < r->nchecks; i++)
+		encode_check(b, &r->checks[i]);
+}
+
 void cmd_encode(const struct cmd *c, struct buf *out)
 {
 	put_u8(out, (uint8_t)c->type);
@@ -99,6 +196,14 @@ void cmd_encode(const struct cmd *c, struct buf *out)
 		break;
 	case CMD_KV_REAP:
 		put_le(out, c->u.reap_index, 8);
+		break;
+	case CMD_CATALOG_REGISTER:
+		encode_register(out, &c->u.reg);
+		break;
+	case CMD_CATALOG_DEREGISTER:
+		put_str(out, c->u.dereg.node);
+		put_str(out, c->u.dereg.service_id);
+		put_str(out, c->u.dereg.check_id);
 		break;
 	}
 }
@@ -178,6 +283,130 @@ static int decode_kv(struct reader *r, struct cmd *c)
 	return r->left == 0 ? 0 : CAIRN_E_PARSE;
 }
 
+/* A str field (fresh copy); on a bad read "" is not allocated: NULL, r->bad. */
+static char *get_str(struct reader *r)
+{
+	size_t len;
+	return get_bytes(r, &len, false);
+}
+
+static char *get_ostr(struct reader *r)
+{
+	if (r->left >= 4 && r->p[0] == 0xff && r->p[1] == 0xff && r->p[2] == 0xff &&
+	    r->p[3] == 0xff) {
+		get_le(r, 4);
+		return NULL;
+	}
+	return get_str(r);
+}
+
+/* A count of elements of at least min_size bytes each. */
+static size_t get_count(struct reader *r, size_t min_size)
+{
+	uint64_t n = get_le(r, 4);
+	if (n > CMD_MAX_OPS || n > r->left / min_size)
+		r->bad = true;
+	return r->bad ? 0 : (size_t)n;
+}
+
+static struct cat_pair *get_map(struct reader *r, size_t *n)
+{
+	*n = get_count(r, 8);
+	struct cat_pair *m = xcalloc(*n ? *n : 1, sizeof(*m));
+	for (size_t i = 0; i < *n; i++) {
+		m[i].key = get_str(r);
+		m[i].value = get_str(r);
+	}
+	return m;
+}
+
+static const char **get_list(struct reader *r, size_t *n)
+{
+	*n = get_count(r, 4);
+	const char **v = xcalloc(*n ? *n : 1, sizeof(*v));
+	for (size_t i = 0; i < *n; i++)
+		v[i] = get_str(r);
+	return v;
+}
+
+static void decode_service(struct reader *r, struct cat_service *svc)
+{
+	svc->id = get_str(r);
+	svc->name = get_str(r);
+	svc->kind = get_str(r);
+	svc->tags = get_list(r, &svc->ntags);
+	svc->address = get_str(r);
+	svc->ntagged = get_count(r, 12);
+	struct cat_svc_addr *ta = xcalloc(svc->ntagged ? svc->ntagged : 1, sizeof(*ta));
+	svc->tagged = ta;
+	for (size_t i = 0; i < svc->ntagged; i++) {
+		ta[i].key = get_str(r);
+		ta[i].address = get_str(r);
+		ta[i].port = (int32_t)(uint32_t)get_le(r, 4);
+	}
+	svc->meta = get_map(r, &svc->nmeta);
+	svc->port = (int32_t)(uint32_t)get_le(r, 4);
+	svc->socket_path = get_str(r);
+	svc->weight_passing = (int32_t)(uint32_t)get_le(r, 4);
+	svc->weight_warning = (int32_t)(uint32_t)get_le(r, 4);
+	uint64_t eto = get_le(r, 1);
+	if (eto > 1)
+		r->bad = true;
+	svc->enable_tag_override = eto == 1;
+	svc->proxy_json = get_ostr(r);
+	svc->connect_json = get_ostr(r);
+	svc->locality_json = get_ostr(r);
+}
+
+static void decode_check(struct reader *r, struct cat_check *chk)
+{
+	chk->id = get_str(r);
+	chk->name = get_str(r);
+	uint64_t st = get_le(r, 1);
+	if (st >= CAT_STATUS_COUNT_)
+		r->bad = true;
+	chk->status = (enum cat_status)st;
+	chk->notes = get_str(r);
+	chk->output = get_str(r);
+	chk->service_id = get_str(r);
+	chk->type = get_str(r);
+	chk->interval = get_str(r);
+	chk->timeout = get_str(r);
+	chk->exposed_port = (int32_t)(uint32_t)get_le(r, 4);
+	chk->definition_json = get_ostr(r);
+}
+
+/* Smallest encodings: a service of empty fields, a check of empty fields. */
+#define MIN_SERVICE 57
+#define MIN_CHECK   41
+
+static int decode_register(struct reader *r, struct cat_register *reg)
+{
+	uint64_t flags = get_le(r, 1);
+	if (flags > 1)
+		return CAIRN_E_PARSE;
+	reg->skip_node_update = flags & 1;
+	struct cat_node *n = xcalloc(1, sizeof(*n));
+	reg->node = n;
+	n->id = get_str(r);
+	n->name = get_str(r);
+	n->address = get_str(r);
+	n->datacenter = get_str(r);
+	n->tagged = get_map(r, &n->ntagged);
+	n->meta = get_map(r, &n->nmeta);
+	reg->nservices = get_count(r, MIN_SERVICE);
+	struct cat_service *svcs = xcalloc(reg->nservices ? reg->nservices : 1, sizeof(*svcs));
+	reg->services = svcs;
+	for (size_t i = 0; i < reg->nservices && !r->bad; i++)
+		decode_service(r, &svcs[i]);
+	reg->nchecks = get_count(r, MIN_CHECK);
+	struct cat_check *chks = xcalloc(reg->nchecks ? reg->nchecks : 1, sizeof(*chks));
+	reg->checks = chks;
+	for (size_t i = 0; i < reg->nchecks && !r->bad; i++)
+		decode_check(r, &chks[i]);
+	return r->bad || r->left ? CAIRN_E_PARSE : 0;
+}
+
 int cmd_decode(const void *data, size_t len, struct cmd *c)
 {
 	struct reader r = {data, len, false};
@@ -204,12 +433,86 @@ int cmd_decode(const void *data, size_t len, struct cmd *c)
 		c->u.reap_index = get_le(&r, 8);
 		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
 		break;
+	case CMD_CATALOG_REGISTER:
+		rv = decode_register(&r, &c->u.reg);
+		break;
+	case CMD_CATALOG_DEREGISTER:
+		c->u.dereg.node = get_str(&r);
+		c->u.dereg.service_id = get_str(&r);
+		c->u.dereg.check_id = get_str(&r);
+		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
+		break;
 	default:
 		rv = CAIRN_E_VERSION;
 	}
 	if (rv)
 		cmd_free(c);
 	return rv;
+}
+
+static void free_pairs(const struct cat_pair *m, size_t n)
+{
+	for (size_t i = 0; m && i < n; i++) {
+		free((char *)m[i].key);
+		free((char *)m[i].value);
+	}
+	free((void *)m);
+}
+
+static void free_list(const char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free((char *)v[i]);
+	free(v);
+}
+
+static void free_service(const struct cat_service *svc)
+{
+	free((char *)svc->id);
+	free((char *)svc->name);
+	free((char *)svc->kind);
+	free_list(svc->tags, svc->ntags);
+	free((char *)svc->address);
+	for (size_t i = 0; svc->tagged && i < svc->ntagged; i++) {
+		free((char *)svc->tagged[i].key);
+		free((char *)svc->tagged[i].address);
+	}
+	free(svc->tagged);
+	free_pairs(svc->meta, svc->nmeta);
+	free((char *)svc->socket_path);
+	free((char *)svc->proxy_json);
+	free((char *)svc->connect_json);
+	free((char *)svc->locality_json);
+}
+
+static void free_check(const struct cat_check *chk)
+{
+	const char *s[] = {chk->id,	  chk->name,	   chk->notes,
+			   chk->output,	  chk->service_id, chk->type,
+			   chk->interval, chk->timeout,	   chk->definition_json};
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		free((char *)s[i]);
+}
+
+/* Decoded registers only: every pointer is the decoder's (or NULL). */
+static void free_register(struct cat_register *reg)
+{
+	const struct cat_node *n = reg->node;
+	if (n) {
+		free((char *)n->id);
+		free((char *)n->name);
+		free((char *)n->address);
+		free((char *)n->datacenter);
+		free_pairs(n->tagged, n->ntagged);
+		free_pairs(n->meta, n->nmeta);
+		free((void *)n);
+	}
+	for (size_t i = 0; reg->services && i < reg->nservices; i++)
+		free_service(&reg->services[i]);
+	free((void *)reg->services);
+	for (size_t i = 0; reg->checks && i < reg->nchecks; i++)
+		free_check(&reg->checks[i]);
+	free((void *)reg->checks);
 }
 
 void cmd_free(struct cmd *c)
@@ -221,6 +524,12 @@ void cmd_free(struct cmd *c)
 			free(c->u.kv.ops[i].session);
 		}
 		free(c->u.kv.ops);
+	} else if (c->type == CMD_CATALOG_REGISTER) {
+		free_register(&c->u.reg);
+	} else if (c->type == CMD_CATALOG_DEREGISTER) {
+		free((char *)c->u.dereg.node);
+		free((char *)c->u.dereg.service_id);
+		free((char *)c->u.dereg.check_id);
 	}
 	memset(c, 0, sizeof(*c));
 }

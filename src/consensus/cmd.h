@@ -26,11 +26,49 @@
  *
  * CMD_KV_REAP body, version 1:
  *   0      8     reap tombstones up to this index
+ *
+ * Catalog bodies use four field shapes:
+ *   str   4 length L, then L bytes (no NUL inside; at most CMD_MAX_FIELD)
+ *   ostr  like str, but length 0xffffffff means absent (NULL) with no bytes
+ *   map   4 count M (<= CMD_MAX_OPS), then M x (str key, str value), in any
+ *         order (the store sorts; a repeated key keeps its last value)
+ *   list  4 count M (<= CMD_MAX_OPS), then M x str
+ * and i32 is 4 bytes two's complement.
+ *
+ * CMD_CATALOG_REGISTER body, version 1 (struct cat_register, state/catalog.h):
+ *   0      1     flags: bit 0 skip_node_update; other bits must be 0
+ *   1      ...   node: str id, str name, str address, str datacenter,
+ *                map tagged addresses, map meta
+ *   ...    4     service count S (0..CMD_MAX_OPS)
+ *   ...    ...   S services, each:
+ *                  str id, str name, str kind, list tags, str address,
+ *                  4 tagged address count T (<= CMD_MAX_OPS), then T x
+ *                    (str key, str address, i32 port),
+ *                  map meta, i32 port, str socket path,
+ *                  i32 weight passing, i32 weight warning,
+ *                  1 enable tag override (0/1),
+ *                  ostr proxy JSON, ostr connect JSON, ostr locality JSON
+ *   ...    4     check count C (0..CMD_MAX_OPS)
+ *   ...    ...   C checks, each:
+ *                  str id, str name, 1 status (enum cat_status),
+ *                  str notes, str output, str service id, str type,
+ *                  str interval, str timeout, i32 exposed port,
+ *                  ostr definition JSON
+ * A service's node and a check's node, service name and service tags are not
+ * encoded: the store takes them from the request's node and the service.
+ *
+ * CMD_CATALOG_DEREGISTER body, version 1 (struct cat_deregister):
+ *   0      ...   str node, str service id, str check id ("" when not given)
+ *
+ * Both are applied by catalog_ops.c; the result the proposer claims with
+ * fsm_take_result is a struct txn_result with no items and either no error
+ * or one error whose text is Consul's message (catalog_ops_error()).
  */
 #ifndef CAIRN_CONSENSUS_CMD_H
 #define CAIRN_CONSENSUS_CMD_H
 
 #include "base/buf.h"
+#include "state/catalog.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +80,8 @@
 enum cmd_type {
 	CMD_KV_TXN = 1,
 	CMD_KV_REAP = 2,
+	CMD_CATALOG_REGISTER = 3,
+	CMD_CATALOG_DEREGISTER = 4,
 };
 
 enum kv_verb {
@@ -80,6 +120,10 @@ struct cmd {
 			size_t n;
 		} kv;		     /* CMD_KV_TXN */
 		uint64_t reap_index; /* CMD_KV_REAP */
+		/* CMD_CATALOG_REGISTER. Encode: caller's templates. Decoded: every
+		 * array and string allocated by cmd_decode, freed by cmd_free. */
+		struct cat_register reg;
+		struct cat_deregister dereg; /* CMD_CATALOG_DEREGISTER, likewise */
 	} u;
 };
 
@@ -90,7 +134,8 @@ int kv_verb_parse(const char *name);
 /* True for verbs that never change the store. */
 bool kv_verb_is_read(enum kv_verb v);
 
-/* Append the encoding of c to out. */
+/* Append the encoding of c to out. Catalog templates: NULL strings encode as
+ * "", map order is kept (the store sorts). */
 void cmd_encode(const struct cmd *c, struct buf *out);
 /* Decode; on success c owns allocated memory (release with cmd_free). */
 int cmd_decode(const void *data, size_t len, struct cmd *c);

@@ -4,6 +4,7 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "consensus/catalog_ops.h"
 #include "consensus/cmd.h"
 
 #include <stdlib.h>
@@ -88,6 +89,10 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
 		kv_txn_reap(t, c.u.reap_index);
 		store_txn_commit(t);
 		res->index = index;
+		break;
+	case CMD_CATALOG_REGISTER:
+	case CMD_CATALOG_DEREGISTER:
+		catalog_ops_apply(t, &c, index, res);
 		break;
 	}
 	cmd_free(&c);

@@ -6,9 +6,10 @@
  * Rules: a row matches a path exactly, or, when it is a prefix row (pattern
  * ending in '/'), any path that starts with the pattern. Among rows whose
  * path matches, exact rows win over prefix rows and longer prefixes over
- * shorter ones; ties go to the earlier row. If rows match the path but none
- * allows the method, the answer is ROUTE_BAD_METHOD and req->route is the best
- * of those rows (so the caller can list its methods in Allow).
+ * shorter ones; ties go to the earlier row. The path alone picks the row, as
+ * Go's ServeMux does; if that row does not allow the method the answer is
+ * ROUTE_BAD_METHOD with req->route set (so the caller can list its methods in
+ * Allow).
  */
 #include "http/http.h"
 
@@ -45,28 +46,27 @@ enum http_route_result http_route_match(const struct http_route *table, size_t n
 {
 	const char *path = req->path ? req->path : "";
 	size_t plen = strlen(path);
+	const struct http_route *best = NULL;
+	size_t best_rank = 0;
+	/* the path alone picks the row, as Go's ServeMux does; the method is
+	 * checked after (so GET /v1/agent/service/register is a 405, not a lookup
+	 * through the /v1/agent/service/ prefix row) */
 	unsigned bit = 1u << req->method;
-	const struct http_route *best = NULL, *best_any = NULL;
-	size_t best_rank = 0, best_any_rank = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t rank = match_rank(&table[i], path, plen);
-		if (rank == 0)
-			continue;
-		if (rank > best_any_rank) {
-			best_any = &table[i];
-			best_any_rank = rank;
-		}
-		if ((table[i].methods & bit) && rank > best_rank) {
+		/* rows of the same pattern may split the methods between them */
+		bool better =
+		    rank > best_rank || (rank && rank == best_rank && !(best->methods & bit) &&
+					 (table[i].methods & bit));
+		if (better) {
 			best = &table[i];
 			best_rank = rank;
 		}
 	}
-	const struct http_route *row = best ? best : best_any;
-	req->route = row;
+	req->route = best;
 	req->tail = NULL;
-	if (!row)
+	if (!best)
 		return ROUTE_NOT_FOUND;
-	size_t rank = best ? best_rank : best_any_rank;
-	req->tail = rank == SIZE_MAX ? path + plen : path + rank;
-	return best ? ROUTE_OK : ROUTE_BAD_METHOD;
+	req->tail = best_rank == SIZE_MAX ? path + plen : path + best_rank;
+	return (best->methods & (1u << req->method)) ? ROUTE_OK : ROUTE_BAD_METHOD;
 }

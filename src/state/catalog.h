@@ -90,17 +90,17 @@ struct cat_svc_addr {
  * owns the pointers, refs and indexes are ignored, NULL strings mean "".
  */
 struct cat_node {
-	uint32_t refs;		  /* store + frozen snapshots; loop thread only */
-	uint64_t create_index;	  /* Raft index that created the node */
-	uint64_t modify_index;	  /* Raft index of the last change to the node entry */
-	const char *id;		  /* node ID (UUID), "" when none */
-	const char *name;	  /* Node */
-	const char *address;	  /* Address */
-	const char *datacenter;	  /* Datacenter */
-	struct cat_pair *tagged;  /* TaggedAddresses ("lan", "wan", ...), by key */
-	size_t ntagged;		  /* entries in tagged */
-	struct cat_pair *meta;	  /* Meta (node meta), by key */
-	size_t nmeta;		  /* entries in meta */
+	uint32_t refs;		 /* store + frozen snapshots; loop thread only */
+	uint64_t create_index;	 /* Raft index that created the node */
+	uint64_t modify_index;	 /* Raft index of the last change to the node entry */
+	const char *id;		 /* node ID (UUID), "" when none */
+	const char *name;	 /* Node */
+	const char *address;	 /* Address */
+	const char *datacenter;	 /* Datacenter */
+	struct cat_pair *tagged; /* TaggedAddresses ("lan", "wan", ...), by key */
+	size_t ntagged;		 /* entries in tagged */
+	struct cat_pair *meta;	 /* Meta (node meta), by key */
+	size_t nmeta;		 /* entries in meta */
 };
 
 struct cat_service {
@@ -202,13 +202,13 @@ size_t catalog_service_instance_count(const struct store *s, const char *name);
  * /v1/catalog/services. *out is malloc'd (caller frees the array, not the
  * strings, which live as long as the entries). Returns the count. When
  * nfilters > 0 only instances on nodes matching the node-meta filters count. */
-size_t catalog_service_tags(const struct store *s, const char *name,
-			    const struct cat_pair *filters, size_t nfilters, const char ***out);
+size_t catalog_service_tags(const struct store *s, const char *name, const struct cat_pair *filters,
+			    size_t nfilters, const char ***out);
 
 /* The checks that decide an instance's health (/v1/health/service "Checks"):
  * its node's node-level checks and the instance's own, merged by check ID. */
-int catalog_instance_checks(const struct store *s, const struct cat_service *svc,
-			    cat_check_fn fn, void *ctx);
+int catalog_instance_checks(const struct store *s, const struct cat_service *svc, cat_check_fn fn,
+			    void *ctx);
 /* Checks bound to instances of a service name (/v1/health/checks/:service),
  * by node then check ID. */
 int catalog_service_checks(const struct store *s, const char *name, cat_check_fn fn, void *ctx);
@@ -236,23 +236,28 @@ void catalog_watch_checks(struct store *s, struct watcher *w, int state);
  * /v1/catalog/register (Consul's RegisterRequest), generalised to any number of
  * services so anti-entropy can sync many in one Raft entry; the HTTP API sends
  * at most one. Templates are copied. In order:
- *   - the node is created or updated (unless skip_node_update and it exists)
- *     with id, address, datacenter, tagged addresses and meta; an entry equal
- *     to the stored one changes nothing;
+ *   - the node is created or updated with id, address, datacenter, tagged
+ *     addresses and meta (skip_node_update keeps an existing node as it is;
+ *     a missing one is created even then, as Consul); an entry equal to the
+ *     stored one changes nothing; a node ID already held by a node of another
+ *     name renames it (the old node and everything on it go, as Consul);
  *   - each service is created or replaced (CreateIndex kept) unless equal;
- *   - each check likewise; its node field is ignored (the request's node);
- *     status defaults to critical... (templates carry an enum, so the API maps
- *     "" to CAT_CRITICAL); a check with a service_id must name a service of
- *     this node (registered before or in this request): ServiceName and
- *     ServiceTags are copied from it.
+ *     an empty id means the name;
+ *   - each check likewise (empty id means the name); its node field must be
+ *     "" or the request's node; a check with a service_id must name a service
+ *     of this node, registered before or in this request: ServiceName and
+ *     ServiceTags are copied from it. Templates carry the status as an enum:
+ *     the API maps Consul's missing status to CAT_CRITICAL.
+ * Like Consul, registering a service under an existing ID replaces it, and a
+ * check whose service's name or tags change is rewritten with the new ones.
  */
 struct cat_register {
-	const struct cat_node *node;	      /* template: name, id, address, dc, maps */
-	bool skip_node_update;		      /* SkipNodeUpdate: keep an existing node as is */
+	const struct cat_node *node;	    /* template: name, id, address, dc, maps */
+	bool skip_node_update;		    /* SkipNodeUpdate: keep an existing node as is */
 	const struct cat_service *services; /* templates (node field ignored) */
-	size_t nservices;		      /* 0..; the HTTP API sends 0 or 1 */
-	const struct cat_check *checks;	      /* templates (node field ignored) */
-	size_t nchecks;			      /* Check and Checks together */
+	size_t nservices;		    /* 0..; the HTTP API sends 0 or 1 */
+	const struct cat_check *checks;	    /* templates (node: "" or the request's) */
+	size_t nchecks;			    /* Check and Checks together */
 };
 
 /* Deregister (Consul's precedence): service_id set: that service and its
@@ -269,7 +274,9 @@ struct cat_deregister {
  * proposed: returns 0, or CAIRN_E_INVAL and sets *why to Consul's message
  * (malloc'd, caller frees), e.g. "Must provide node", "Must provide address
  * if SkipNodeUpdate is not set", "Bad node ID: ...", "Must provide service name
- * with ID", "Invalid service address". Pure; the API calls it to answer 400/500
+ * with ID", "Invalid service address", and cairn's own "Must provide service
+ * name" / "Must provide check ID or name" where Consul would store an entry
+ * without a name. Pure; the API calls it to answer 400/500
  * early, and catalog_txn_register calls it again (a log entry is not trusted).
  */
 int catalog_register_validate(const struct cat_register *r, char **why);
@@ -279,8 +286,10 @@ int catalog_deregister_validate(const struct cat_deregister *d, char **why);
  * Apply within t. Returns 0 when applied (possibly as a no-op), or an error with
  * *why set to Consul's message (malloc'd): CAIRN_E_INVAL for what validate
  * rejects, CAIRN_E_NOTFOUND for a check naming a service the node lacks
- * ("Unknown service ID '%s' for check ID '%s'"-style message, see catalog.c),
- * CAIRN_E_EXIST for a node name held by another live node ID. On error part of
+ * ("Unknown service ID 'x' for check ID 'y'"), CAIRN_E_EXIST for a node name
+ * held by another node ID whose serfHealth is not critical ("failed inserting
+ * node: failed inserting node: Node name x is reserved by node <id> with name
+ * x (<address>)", Consul's words, doubled prefix included). On error part of
  * the request may have been applied: the caller aborts t (catalog_ops.c does).
  */
 int catalog_txn_register(struct store_txn *t, const struct cat_register *r, char **why);

@@ -9,6 +9,7 @@
 #ifndef CAIRN_STATE_INTERNAL_H
 #define CAIRN_STATE_INTERNAL_H
 
+#include "state/catalog_int.h"
 #include "state/kvtree.h"
 #include "state/store.h"
 #include "state/watch.h"
@@ -49,6 +50,7 @@ struct store {
 	bool txn_open;		/* txn is in use */
 	struct store_txn txn;	/* the one write transaction */
 	struct watch_reg watch; /* watchers, fired list */
+	struct catalog *cat;	/* nodes, services, checks (catalog_int.h) */
 };
 
 /* A new live entry (refs 1). session NULL: unlocked; val NULL: no value. */

@@ -7,12 +7,14 @@
  * consistent (1 <= create <= modify <= store index; 1 <= tombstone index <=
  * store index). Records are then ordered (a linear check, since our encoder
  * writes key order; a sort otherwise), merged, and the tree is built balanced
- * in O(n). Only when all of that passed is the store's content replaced and
- * every watcher fired; on any error the new entries are dropped and the store
+ * in O(n). Catalog sections are decoded and built into a fresh catalog by
+ * catalog_restore.c, with the same all-or-nothing rule. Only when all of that passed is the store's
+ * content replaced and every watcher fired; on any error the new entries are dropped and the store
  * is exactly as before. Loop thread.
  */
 #include "state/snapshot.h"
 
+#include "state/catalog_snap.h"
 #include "state/internal.h"
 
 #include "base/alloc.h"
@@ -70,10 +72,11 @@ struct slots {
 
 /* What restore builds before it touches the store. */
 struct restoring {
-	struct slots live;  /* KV entries */
-	struct slots tombs; /* KV tombstones */
-	uint64_t index;	    /* store index */
-	uint64_t floor;	    /* reap floor */
+	struct slots live;	   /* KV entries */
+	struct slots tombs;	   /* KV tombstones */
+	uint64_t index;		   /* store index */
+	uint64_t floor;		   /* reap floor */
+	struct cat_restoring *cat; /* catalog records (catalog_restore.c) */
 };
 
 static void slots_add(struct slots *s, struct kv_entry *e, bool tomb)
@@ -172,6 +175,34 @@ static int decode_tomb(struct restoring *rs, struct reader *r)
 	return 0;
 }
 
+static int decode_cat(struct restoring *rs, struct reader *r, uint32_t section)
+{
+	const unsigned char *p = r->p;
+	int rc = cat_restore_record(rs->cat, section, &p, r->end);
+	r->p = p;
+	return rc;
+}
+
+static int decode_cat_nodes(struct restoring *rs, struct reader *r)
+{
+	return decode_cat(rs, r, SNAP_SEC_CAT_NODES);
+}
+
+static int decode_cat_services(struct restoring *rs, struct reader *r)
+{
+	return decode_cat(rs, r, SNAP_SEC_CAT_SERVICES);
+}
+
+static int decode_cat_checks(struct restoring *rs, struct reader *r)
+{
+	return decode_cat(rs, r, SNAP_SEC_CAT_CHECKS);
+}
+
+static int decode_cat_indexes(struct restoring *rs, struct reader *r)
+{
+	return decode_cat(rs, r, SNAP_SEC_CAT_INDEXES);
+}
+
 /* The tables a snapshot can hold: one row per section id. */
 static const struct {
 	uint32_t id;
@@ -179,6 +210,10 @@ static const struct {
 } sections[] = {
     {SNAP_SEC_KV, decode_kv},
     {SNAP_SEC_KV_TOMBS, decode_tomb},
+    {SNAP_SEC_CAT_NODES, decode_cat_nodes},
+    {SNAP_SEC_CAT_SERVICES, decode_cat_services},
+    {SNAP_SEC_CAT_CHECKS, decode_cat_checks},
+    {SNAP_SEC_CAT_INDEXES, decode_cat_indexes},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -226,6 +261,7 @@ static int decode(struct restoring *rs, const unsigned char *data, size_t len)
 		return CAIRN_E_PARSE;
 	get_u64(&r, &rs->index);
 	get_u64(&r, &rs->floor);
+	rs->cat = cat_restoring_new(rs->index);
 	uint32_t seen = 0;
 	while (r.p < r.end) {
 		int rc = decode_section(rs, &r, &seen);
@@ -238,17 +274,23 @@ static int decode(struct restoring *rs, const unsigned char *data, size_t len)
 int store_restore(struct store *s, const void *data, size_t len)
 {
 	assert(!s->txn_open);
-	struct restoring rs = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0};
+	struct restoring rs = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, NULL};
 	struct slots all = {NULL, 0, 0};
+	struct catalog *cat = NULL;
 	int rc = decode(&rs, data, len);
 	if (!rc && merge(&rs, &all))
 		rc = CAIRN_E_PARSE; /* a key twice */
+	if (!rc && !(cat = cat_restore_build(rs.cat)))
+		rc = CAIRN_E_PARSE; /* a catalog that does not hold together */
+	cat_restoring_free(rs.cat);
 	if (rc) {
 		free(all.v); /* holds no references of its own */
 		slots_free(&rs.live);
 		slots_free(&rs.tombs);
 		return rc;
 	}
+	catalog_free(s->cat);
+	s->cat = cat;
 	kvt_clear(&s->kv);
 	kvt_build(&s->kv, all.v, all.n); /* the references move into the tree */
 	free(all.v);

@@ -37,6 +37,9 @@
  *   36  8  flags
  *   44  k  key, then s session bytes, then v value bytes
  *
+ * Sections 3-6 hold the catalog (nodes, services, checks, indexes); their
+ * records are drawn in catalog_snap.c, and they are left out when empty.
+ *
  * A missing section is an empty table, so a subsystem adds a table with an id
  * in snapshot.h, an encoder call in store_frozen_encode and a decoder row in
  * restore.c; old snapshots still restore. An unknown table id is
@@ -45,6 +48,7 @@
  */
 #include "state/snapshot.h"
 
+#include "state/catalog_snap.h"
 #include "state/internal.h"
 
 #include "base/alloc.h"
@@ -60,6 +64,7 @@ struct store_frozen {
 	size_t nlive;		 /* entries in live */
 	struct kv_entry **tombs; /* tombstones in key order (a reference each) */
 	size_t ntombs;		 /* entries in tombs */
+	struct cat_frozen *cat;	 /* catalog entries and indexes (catalog_snap.c) */
 };
 
 uint64_t snapshot_checksum(const void *data, size_t len)
@@ -105,6 +110,7 @@ struct store_frozen *store_freeze(struct store *s)
 	kvt_collect(&s->kv, f->live, f->tombs);
 	ref_all(f->live, f->nlive);
 	ref_all(f->tombs, f->ntombs);
+	f->cat = cat_freeze(s->cat);
 	return f;
 }
 
@@ -116,6 +122,7 @@ void store_frozen_release(struct store_frozen *f)
 	unref_all(f->tombs, f->ntombs);
 	free(f->live);
 	free(f->tombs);
+	cat_frozen_release(f->cat);
 	free(f);
 }
 
@@ -195,6 +202,22 @@ static void encode_section(const struct store_frozen *f, struct buf *out, uint32
 	put_u64(p, out->len - head - SNAPSHOT_SECTION_SIZE);
 }
 
+/* A catalog section, left out when empty: a store without catalog data writes
+ * exactly what older versions read. */
+static void encode_cat(const struct store_frozen *f, struct buf *out, uint32_t id)
+{
+	size_t count = cat_frozen_count(f->cat, id);
+	if (!count)
+		return;
+	size_t head = out->len;
+	grow_by(out, SNAPSHOT_SECTION_SIZE);
+	cat_frozen_records(f->cat, id, out);
+	char *p = out->data + head;
+	p = put_u32(p, id);
+	p = put_u64(p, count);
+	put_u64(p, out->len - head - SNAPSHOT_SECTION_SIZE);
+}
+
 void store_frozen_encode(const struct store_frozen *f, struct buf *out)
 {
 	size_t start = out->len;
@@ -205,6 +228,10 @@ void store_frozen_encode(const struct store_frozen *f, struct buf *out)
 	put_u64(p, f->floor);
 	encode_section(f, out, SNAP_SEC_KV, f->nlive, encode_kv);
 	encode_section(f, out, SNAP_SEC_KV_TOMBS, f->ntombs, encode_tombs);
+	encode_cat(f, out, SNAP_SEC_CAT_NODES);
+	encode_cat(f, out, SNAP_SEC_CAT_SERVICES);
+	encode_cat(f, out, SNAP_SEC_CAT_CHECKS);
+	encode_cat(f, out, SNAP_SEC_CAT_INDEXES);
 	uint64_t sum = snapshot_checksum(out->data + start, out->len - start);
 	put_u64(grow_by(out, 8), sum);
 }

@@ -24,6 +24,7 @@ struct store *store_new(void)
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->txn.s = s;
 	watch_reg_init(&s->watch);
+	s->cat = catalog_new();
 	return s;
 }
 
@@ -33,6 +34,7 @@ void store_free(struct store *s)
 		return;
 	assert(!s->txn_open);
 	kvt_clear(&s->kv);
+	catalog_free(s->cat);
 	watch_reg_free(&s->watch);
 	txn_free(&s->txn);
 	free(s);

@@ -30,6 +30,9 @@
  * wakes each watcher once. A fired watcher is detached from everything it
  * watched; to wait again it registers again.
  *
+ * Catalog. Nodes, services and health checks live in the same store, with the
+ * same transactions, watches and snapshots: state/catalog.h.
+ *
  * Memory. store_free frees everything. Entries returned by reads are valid until
  * the next write transaction (or longer with kv_entry_ref).
  */

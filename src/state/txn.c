@@ -68,6 +68,7 @@ void store_txn_commit(struct store_txn *t)
 	}
 	for (size_t i = 0; i < t->n; i++)
 		kv_entry_unref(t->log[i].prev);
+	catalog_txn_commit(s, t->index);
 	finish(t);
 }
 
@@ -85,6 +86,7 @@ void store_txn_abort(struct store_txn *t)
 		kv_entry_unref(cur.e);
 	}
 	t->s->floor = t->floor_before;
+	catalog_txn_abort(t->s);
 	finish(t);
 }
 

@@ -428,3 +428,346 @@ def pytest_runtest_makereport(item, call):
         for a in list(ALL_AGENTS):
             if a.logs:
                 rep.sections.append((f"cairn agent {a.name} @ {a.ip}", a.tail()))
+
+
+# --------------------------------------------------------------------------
+# services, checks, catalog and health (issue 3)
+# --------------------------------------------------------------------------
+
+import http.server  # noqa: E402
+import threading  # noqa: E402
+import urllib.parse  # noqa: E402
+
+
+def free_port(host="127.0.0.1", kind=socket.SOCK_STREAM):
+    """A port that nothing listens on right now (bound, read, closed)."""
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+class HTTPTarget:
+    """A small HTTP server that health checks can be pointed at.
+
+    Every path answers `self.status` with `self.body` unless `routes` maps the
+    path to (status, body, headers).  `delay` sleeps before answering.  Each
+    request is recorded as a dict(method, path, headers, body, t).  stop() and
+    start() keep the port, so a check can see the service go away and return.
+    """
+
+    def __init__(self, host="127.0.0.1", port=0):
+        self.host = host
+        self.port = port or free_port(host)
+        self.status = 200
+        self.body = b"ok"
+        self.delay = 0.0
+        self.routes = {}
+        self.requests = []
+        self._lock = threading.Lock()
+        self._srv = None
+        self._thread = None
+
+    def url(self, path="/health", host=None):
+        return f"http://{host or self.host}:{self.port}{path}"
+
+    @property
+    def count(self):
+        with self._lock:
+            return len(self.requests)
+
+    def _handler(self):
+        target = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _answer(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                path = urllib.parse.urlsplit(self.path).path
+                with target._lock:
+                    target.requests.append({
+                        "method": self.command, "path": path,
+                        "headers": {k: v for k, v in self.headers.items()},
+                        "header_list": list(self.headers.items()),
+                        "body": body, "t": time.monotonic()})
+                    status, rbody, rheaders = target.routes.get(
+                        path, (target.status, target.body, {}))
+                    delay = target.delay
+                if delay:
+                    time.sleep(delay)
+                if isinstance(rbody, str):
+                    rbody = rbody.encode()
+                try:
+                    self.send_response(status)
+                    for k, v in rheaders.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(rbody)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(rbody)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = _answer
+
+        return H
+
+    def start(self):
+        class Srv(http.server.ThreadingHTTPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+            block_on_close = False      # stop() must not wait for slow handlers
+
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self._srv = Srv((self.host, self.port), self._handler())
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self._thread = threading.Thread(target=self._srv.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._srv is not None:
+            self._srv.shutdown()
+            self._srv.server_close()
+            self._srv = None
+
+    def wait_requests(self, n, timeout=5.0):
+        wait_until(lambda: self.count >= n, timeout, what=f"{n} requests on {self.url('')}")
+
+
+@pytest.fixture
+def http_target():
+    t = HTTPTarget().start()
+    yield t
+    t.stop()
+
+
+class TCPListener:
+    """A TCP socket that accepts and closes connections (a TCP check target)."""
+
+    def __init__(self, host="127.0.0.1", port=0):
+        self.host = host
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.port = self.sock.getsockname()[1]
+        self.sock.listen(64)
+        self.accepted = 0
+        self._stop = False
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    @property
+    def addr(self):
+        return f"{self.host}:{self.port}"
+
+    def _run(self):
+        self.sock.settimeout(0.1)
+        while not self._stop:
+            try:
+                c, _ = self.sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            self.accepted += 1
+            c.close()
+
+    def close(self):
+        self._stop = True
+        self._t.join(1)
+        self.sock.close()
+
+
+def json_ok(r, status=200):
+    assert r.status_code == status, f"{r.request.method} {r.url}: {r.status_code} {r.text!r}"
+    return r.json() if r.content else None
+
+
+def consul_index(r):
+    v = r.headers.get("X-Consul-Index")
+    assert v is not None and v.isdigit() and int(v) > 0, \
+        f"bad X-Consul-Index {v!r} on {r.url}"
+    return int(v)
+
+
+def register_service(agent, body, status=200, **params):
+    r = agent.put("/v1/agent/service/register", json=body, params=params or None)
+    assert r.status_code == status, f"register {body!r}: {r.status_code} {r.text!r}"
+    return r
+
+
+def register_check(agent, body, status=200):
+    r = agent.put("/v1/agent/check/register", json=body)
+    assert r.status_code == status, f"check register {body!r}: {r.status_code} {r.text!r}"
+    return r
+
+
+def agent_checks(agent, **params):
+    return json_ok(agent.get("/v1/agent/checks", params=params or None))
+
+
+def agent_services(agent, **params):
+    return json_ok(agent.get("/v1/agent/services", params=params or None))
+
+
+def wait_check(agent, check_id, status=None, timeout=6.0, pred=None):
+    """Poll /v1/agent/checks until check_id exists (with `status`, and pred(check))."""
+    last = {}
+
+    def probe():
+        c = agent_checks(agent).get(check_id)
+        last["c"] = c
+        if c is None:
+            return None
+        if status is not None and c["Status"] != status:
+            return None
+        if pred is not None and not pred(c):
+            return None
+        return c
+
+    try:
+        return wait_until(probe, timeout, interval=0.05,
+                          what=f"check {check_id!r} status {status!r}")
+    except AssertionError as e:
+        raise AssertionError(f"{e}; last seen: {last.get('c')!r}") from None
+
+
+def health_service(agent, name, **params):
+    return json_ok(agent.get("/v1/health/service/" + urllib.parse.quote(name, safe=""),
+                             params=params or None))
+
+
+def catalog_service(agent, name, **params):
+    return json_ok(agent.get("/v1/catalog/service/" + urllib.parse.quote(name, safe=""),
+                             params=params or None))
+
+
+def wait_health(agent, name, pred, timeout=6.0, **params):
+    """Poll /v1/health/service/<name> until pred(entries) is true."""
+    last = {}
+
+    def probe():
+        e = health_service(agent, name, **params)
+        last["e"] = e
+        return (e,) if pred(e) else None        # [] may be the awaited answer
+
+    try:
+        return wait_until(probe, timeout, interval=0.05, what=f"health of {name!r}")[0]
+    except AssertionError as e:
+        raise AssertionError(f"{e}; last seen: {last.get('e')!r}") from None
+
+
+def write_json_file(path, obj):
+    path = Path(path)
+    path.write_text(json.dumps(obj, indent=2))
+    return path
+
+
+def columnize(rows, glue="  "):
+    """ryanuber/columnize SimpleFormat (what `consul catalog nodes` prints)."""
+    widths = {}
+    for r in rows:
+        for i, c in enumerate(r):
+            widths[i] = max(widths.get(i, 0), len(c))
+    out = []
+    for r in rows:
+        line = ""
+        for i, c in enumerate(r):
+            line += c if i == len(r) - 1 else c.ljust(widths[i]) + glue
+        out.append(line)
+    return "\n".join(out)
+
+
+def tabwrite(rows, padding=6):
+    """Go text/tabwriter(minwidth 0, tabwidth 2, padding, ' ', 0) for two columns,
+    the first tab-terminated (what `consul catalog services -tags` prints)."""
+    w = max(len(r[0]) for r in rows) + padding
+    return "\n".join(r[0].ljust(w) + r[1] for r in rows)
+
+
+# --------------------------------------------------------------------------
+# catalog helpers and Consul's JSON key orders (structs.go, 1.20 CE)
+# --------------------------------------------------------------------------
+
+NODE_KEYS = ["ID", "Node", "Address", "Datacenter", "TaggedAddresses", "Meta",
+             "CreateIndex", "ModifyIndex"]
+SERVICE_NODE_KEYS = ["ID", "Node", "Address", "Datacenter", "TaggedAddresses", "NodeMeta",
+                     "ServiceKind", "ServiceID", "ServiceName", "ServiceTags", "ServiceAddress",
+                     "ServiceTaggedAddresses", "ServiceWeights", "ServiceMeta", "ServicePort",
+                     "ServiceSocketPath", "ServiceEnableTagOverride", "ServiceProxy",
+                     "ServiceConnect", "ServiceLocality", "CreateIndex", "ModifyIndex"]
+NODE_SERVICE_KEYS = ["ID", "Service", "Tags", "Address", "TaggedAddresses", "Meta", "Port",
+                     "Weights", "EnableTagOverride", "Proxy", "Connect", "PeerName",
+                     "CreateIndex", "ModifyIndex"]
+EMPTY_PROXY = {"Mode": "", "MeshGateway": {}, "Expose": {}}
+HEALTH_CHECK_KEYS = ["Node", "CheckID", "Name", "Status", "Notes", "Output", "ServiceID",
+                     "ServiceName", "ServiceTags", "Type", "Interval", "Timeout", "ExposedPort",
+                     "Definition", "CreateIndex", "ModifyIndex"]
+
+
+def creg(agent, body):
+    r = agent.put("/v1/catalog/register", json=body)
+    assert r.status_code == 200, f"catalog register {body!r}: {r.status_code} {r.text!r}"
+    assert r.json() is True
+    return r
+
+
+def cdereg(agent, body):
+    r = agent.put("/v1/catalog/deregister", json=body)
+    assert r.status_code == 200, f"catalog deregister {body!r}: {r.status_code} {r.text!r}"
+    assert r.json() is True
+    return r
+
+
+def ext_node(agent, node=None, meta=None, address="10.1.0.1", services=(), checks=()):
+    """Register an external node (and services/checks on it) in the catalog.
+
+    Every registration repeats the node's fields: Consul overwrites the node
+    (NodeMeta and TaggedAddresses included) with each catalog register that
+    does not set SkipNodeUpdate."""
+    node = node or unique("ext")
+    base = {"Node": node, "Address": address}
+    if meta is not None:
+        base["NodeMeta"] = meta
+    creg(agent, dict(base))
+    for s in services:
+        creg(agent, dict(base, Service=s))
+    for c in checks:
+        c = dict(c)
+        c.setdefault("Node", node)
+        creg(agent, dict(base, Check=c))
+    return node
+
+
+class Park(threading.Thread):
+    def __init__(self, agent, path, params):
+        super().__init__(daemon=True)
+        self.url, self.params = agent.url(path), params
+        self.resp = self.err = None
+        self.t0 = self.t1 = None
+
+    def run(self):
+        self.t0 = time.monotonic()
+        try:
+            self.resp = requests.get(self.url, params=self.params, timeout=30)
+        except Exception as e:  # noqa
+            self.err = e
+        self.t1 = time.monotonic()
+
+    def done(self, timeout):
+        self.join(timeout)
+        assert not self.is_alive(), f"{self.url} never returned"
+        if self.err:
+            raise self.err
+        return self.resp
