@@ -167,6 +167,8 @@ static int agent_reload(void *arg, struct buf *out)
 	int rv = 0;
 	log_info("agent", "Reloading configuration...");
 	if (config_reload(ag->argc, ag->argv, &ag->cfg, &next, &fixed, &err)) {
+		while (err.len && err.data[err.len - 1] == '\n') /* one line in the log */
+			err.data[--err.len] = '\0';
 		log_error("agent", "Failed to reload configs: %s", buf_cstr(&err));
 		if (out)
 			buf_append(out, err.data, err.len);
