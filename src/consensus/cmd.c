@@ -8,6 +8,8 @@
  */
 #include "consensus/cmd.h"
 
+#include "state/wire.h"
+
 #include "base/alloc.h"
 #include "base/err.h"
 
@@ -72,104 +74,59 @@ static void put_u8(struct buf *b, uint8_t v)
 	buf_putc(b, (char)v);
 }
 
-static void put_le(struct buf *b, uint64_t v, int size)
-{
-	unsigned char tmp[8];
-	for (int i = 0; i < size; i++)
-		tmp[i] = (unsigned char)(v >> (8 * i));
-	buf_append(b, tmp, (size_t)size);
-}
-
-static void put_bytes(struct buf *b, const char *p, size_t n)
-{
-	put_le(b, n, 4);
-	buf_append(b, p, n);
-}
-
-static void put_str(struct buf *b, const char *s)
-{
-	put_bytes(b, s ? s : "", s ? strlen(s) : 0);
-}
-
-#define NO_LEN 0xffffffffu /* ostr: absent */
-
-static void put_ostr(struct buf *b, const char *s)
-{
-	if (s)
-		put_str(b, s);
-	else
-		put_le(b, NO_LEN, 4);
-}
-
-static void put_map(struct buf *b, const struct cat_pair *m, size_t n)
-{
-	put_le(b, n, 4);
-	for (size_t i = 0; i < n; i++) {
-		put_str(b, m[i].key);
-		put_str(b, m[i].value);
-	}
-}
-
-static void put_list(struct buf *b, const char *const *v, size_t n)
-{
-	put_le(b, n, 4);
-	for (size_t i = 0; i < n; i++)
-		put_str(b, v[i]);
-}
-
 static void encode_service(struct buf *b, const struct cat_service *svc)
 {
-	put_str(b, svc->id);
-	put_str(b, svc->name);
-	put_str(b, svc->kind);
-	put_list(b, svc->tags, svc->ntags);
-	put_str(b, svc->address);
-	put_le(b, svc->ntagged, 4);
+	wire_put_str(b, svc->id);
+	wire_put_str(b, svc->name);
+	wire_put_str(b, svc->kind);
+	wire_put_list(b, svc->tags, svc->ntags);
+	wire_put_str(b, svc->address);
+	wire_put_le(b, svc->ntagged, 4);
 	for (size_t i = 0; i < svc->ntagged; i++) {
-		put_str(b, svc->tagged[i].key);
-		put_str(b, svc->tagged[i].address);
-		put_le(b, (uint32_t)svc->tagged[i].port, 4);
+		wire_put_str(b, svc->tagged[i].key);
+		wire_put_str(b, svc->tagged[i].address);
+		wire_put_le(b, (uint32_t)svc->tagged[i].port, 4);
 	}
-	put_map(b, svc->meta, svc->nmeta);
-	put_le(b, (uint32_t)svc->port, 4);
-	put_str(b, svc->socket_path);
-	put_le(b, (uint32_t)svc->weight_passing, 4);
-	put_le(b, (uint32_t)svc->weight_warning, 4);
+	wire_put_map(b, svc->meta, svc->nmeta);
+	wire_put_le(b, (uint32_t)svc->port, 4);
+	wire_put_str(b, svc->socket_path);
+	wire_put_le(b, (uint32_t)svc->weight_passing, 4);
+	wire_put_le(b, (uint32_t)svc->weight_warning, 4);
 	put_u8(b, svc->enable_tag_override);
-	put_ostr(b, svc->proxy_json);
-	put_ostr(b, svc->connect_json);
-	put_ostr(b, svc->locality_json);
+	wire_put_ostr(b, svc->proxy_json);
+	wire_put_ostr(b, svc->connect_json);
+	wire_put_ostr(b, svc->locality_json);
 }
 
 static void encode_check(struct buf *b, const struct cat_check *chk)
 {
-	put_str(b, chk->id);
-	put_str(b, chk->name);
+	wire_put_str(b, chk->id);
+	wire_put_str(b, chk->name);
 	put_u8(b, (uint8_t)chk->status);
-	put_str(b, chk->notes);
-	put_str(b, chk->output);
-	put_str(b, chk->service_id);
-	put_str(b, chk->type);
-	put_str(b, chk->interval);
-	put_str(b, chk->timeout);
-	put_le(b, (uint32_t)chk->exposed_port, 4);
-	put_ostr(b, chk->definition_json);
+	wire_put_str(b, chk->notes);
+	wire_put_str(b, chk->output);
+	wire_put_str(b, chk->service_id);
+	wire_put_str(b, chk->type);
+	wire_put_str(b, chk->interval);
+	wire_put_str(b, chk->timeout);
+	wire_put_le(b, (uint32_t)chk->exposed_port, 4);
+	wire_put_ostr(b, chk->definition_json);
 }
 
 static void encode_register(struct buf *b, const struct cat_register *r)
 {
 	const struct cat_node *n = r->node;
 	put_u8(b, r->skip_node_update ? 1 : 0);
-	put_str(b, n->id);
-	put_str(b, n->name);
-	put_str(b, n->address);
-	put_str(b, n->datacenter);
-	put_map(b, n->tagged, n->ntagged);
-	put_map(b, n->meta, n->nmeta);
-	put_le(b, r->nservices, 4);
+	wire_put_str(b, n->id);
+	wire_put_str(b, n->name);
+	wire_put_str(b, n->address);
+	wire_put_str(b, n->datacenter);
+	wire_put_map(b, n->tagged, n->ntagged);
+	wire_put_map(b, n->meta, n->nmeta);
+	wire_put_le(b, r->nservices, 4);
 	for (size_t i = 0; i < r->nservices; i++)
 		encode_service(b, &r->services[i]);
-	put_le(b, r->nchecks, 4);
+	wire_put_le(b, r->nchecks, 4);
 	for (size_t i = 0; i < r->nchecks; i++)
 		encode_check(b, &r->checks[i]);
 }
@@ -180,30 +137,30 @@ void cmd_encode(const struct cmd *c, struct buf *out)
 	put_u8(out, (uint8_t)current_version(c->type));
 	switch (c->type) {
 	case CMD_KV_TXN:
-		put_le(out, c->u.kv.n, 2);
+		wire_put_le(out, c->u.kv.n, 2);
 		for (size_t i = 0; i < c->u.kv.n; i++) {
 			const struct kv_op *op = &c->u.kv.ops[i];
 			put_u8(out, (uint8_t)op->verb);
-			put_le(out, op->flags, 8);
-			put_le(out, op->index, 8);
-			put_bytes(out, op->key, strlen(op->key));
+			wire_put_le(out, op->flags, 8);
+			wire_put_le(out, op->index, 8);
+			wire_put_bytes(out, op->key, strlen(op->key));
 			put_u8(out, op->has_value);
 			if (op->has_value)
-				put_bytes(out, op->value, op->value_len);
-			put_bytes(out, op->session ? op->session : "",
-				  op->session ? strlen(op->session) : 0);
+				wire_put_bytes(out, op->value, op->value_len);
+			wire_put_bytes(out, op->session ? op->session : "",
+				       op->session ? strlen(op->session) : 0);
 		}
 		break;
 	case CMD_KV_REAP:
-		put_le(out, c->u.reap_index, 8);
+		wire_put_le(out, c->u.reap_index, 8);
 		break;
 	case CMD_CATALOG_REGISTER:
 		encode_register(out, &c->u.reg);
 		break;
 	case CMD_CATALOG_DEREGISTER:
-		put_str(out, c->u.dereg.node);
-		put_str(out, c->u.dereg.service_id);
-		put_str(out, c->u.dereg.check_id);
+		wire_put_str(out, c->u.dereg.node);
+		wire_put_str(out, c->u.dereg.service_id);
+		wire_put_str(out, c->u.dereg.check_id);
 		break;
 	}
 }

@@ -42,6 +42,7 @@
  * data writes exactly the old format.
  */
 #include "state/catalog_snap.h"
+#include "state/wire.h"
 
 #include "state/snapshot.h"
 
@@ -125,104 +126,65 @@ void cat_frozen_release(struct cat_frozen *f)
 
 /* ---- encode (any thread: reads the frozen view only) ---- */
 
-static void put_le(struct buf *b, uint64_t v, int size)
-{
-	unsigned char tmp[8];
-	for (int i = 0; i < size; i++)
-		tmp[i] = (unsigned char)(v >> (8 * i));
-	buf_append(b, tmp, (size_t)size);
-}
-
-static void put_str(struct buf *b, const char *s)
-{
-	size_t n = strlen(s);
-	put_le(b, n, 4);
-	buf_append(b, s, n);
-}
-
-static void put_ostr(struct buf *b, const char *s)
-{
-	if (s)
-		put_str(b, s);
-	else
-		put_le(b, SNAPSHOT_NO_LEN, 4);
-}
-
-static void put_map(struct buf *b, const struct cat_pair *m, size_t n)
-{
-	put_le(b, n, 4);
-	for (size_t i = 0; i < n; i++) {
-		put_str(b, m[i].key);
-		put_str(b, m[i].value);
-	}
-}
-
-static void put_list(struct buf *b, const char *const *v, size_t n)
-{
-	put_le(b, n, 4);
-	for (size_t i = 0; i < n; i++)
-		put_str(b, v[i]);
-}
-
 static void enc_node(struct buf *b, const struct frozen_node *fn)
 {
 	const struct cat_node *n = fn->node;
-	put_le(b, n->create_index, 8);
-	put_le(b, n->modify_index, 8);
-	put_le(b, fn->index, 8);
-	put_str(b, n->id);
-	put_str(b, n->name);
-	put_str(b, n->address);
-	put_str(b, n->datacenter);
-	put_map(b, n->tagged, n->ntagged);
-	put_map(b, n->meta, n->nmeta);
+	wire_put_le(b, n->create_index, 8);
+	wire_put_le(b, n->modify_index, 8);
+	wire_put_le(b, fn->index, 8);
+	wire_put_str(b, n->id);
+	wire_put_str(b, n->name);
+	wire_put_str(b, n->address);
+	wire_put_str(b, n->datacenter);
+	wire_put_map(b, n->tagged, n->ntagged);
+	wire_put_map(b, n->meta, n->nmeta);
 }
 
 static void enc_service(struct buf *b, const struct cat_service *s)
 {
-	put_le(b, s->create_index, 8);
-	put_le(b, s->modify_index, 8);
-	put_str(b, s->node);
-	put_str(b, s->id);
-	put_str(b, s->name);
-	put_str(b, s->kind);
-	put_list(b, s->tags, s->ntags);
-	put_str(b, s->address);
-	put_le(b, s->ntagged, 4);
+	wire_put_le(b, s->create_index, 8);
+	wire_put_le(b, s->modify_index, 8);
+	wire_put_str(b, s->node);
+	wire_put_str(b, s->id);
+	wire_put_str(b, s->name);
+	wire_put_str(b, s->kind);
+	wire_put_list(b, s->tags, s->ntags);
+	wire_put_str(b, s->address);
+	wire_put_le(b, s->ntagged, 4);
 	for (size_t i = 0; i < s->ntagged; i++) {
-		put_str(b, s->tagged[i].key);
-		put_str(b, s->tagged[i].address);
-		put_le(b, (uint32_t)s->tagged[i].port, 4);
+		wire_put_str(b, s->tagged[i].key);
+		wire_put_str(b, s->tagged[i].address);
+		wire_put_le(b, (uint32_t)s->tagged[i].port, 4);
 	}
-	put_map(b, s->meta, s->nmeta);
-	put_le(b, (uint32_t)s->port, 4);
-	put_str(b, s->socket_path);
-	put_le(b, (uint32_t)s->weight_passing, 4);
-	put_le(b, (uint32_t)s->weight_warning, 4);
-	put_le(b, s->enable_tag_override, 1);
-	put_ostr(b, s->proxy_json);
-	put_ostr(b, s->connect_json);
-	put_ostr(b, s->locality_json);
+	wire_put_map(b, s->meta, s->nmeta);
+	wire_put_le(b, (uint32_t)s->port, 4);
+	wire_put_str(b, s->socket_path);
+	wire_put_le(b, (uint32_t)s->weight_passing, 4);
+	wire_put_le(b, (uint32_t)s->weight_warning, 4);
+	wire_put_le(b, s->enable_tag_override, 1);
+	wire_put_ostr(b, s->proxy_json);
+	wire_put_ostr(b, s->connect_json);
+	wire_put_ostr(b, s->locality_json);
 }
 
 static void enc_check(struct buf *b, const struct cat_check *c)
 {
-	put_le(b, c->create_index, 8);
-	put_le(b, c->modify_index, 8);
-	put_le(b, (uint64_t)c->status, 1);
-	put_str(b, c->node);
-	put_str(b, c->id);
-	put_str(b, c->name);
-	put_str(b, c->notes);
-	put_str(b, c->output);
-	put_str(b, c->service_id);
-	put_str(b, c->service_name);
-	put_list(b, c->service_tags, c->nservice_tags);
-	put_str(b, c->type);
-	put_str(b, c->interval);
-	put_str(b, c->timeout);
-	put_le(b, (uint32_t)c->exposed_port, 4);
-	put_ostr(b, c->definition_json);
+	wire_put_le(b, c->create_index, 8);
+	wire_put_le(b, c->modify_index, 8);
+	wire_put_le(b, (uint64_t)c->status, 1);
+	wire_put_str(b, c->node);
+	wire_put_str(b, c->id);
+	wire_put_str(b, c->name);
+	wire_put_str(b, c->notes);
+	wire_put_str(b, c->output);
+	wire_put_str(b, c->service_id);
+	wire_put_str(b, c->service_name);
+	wire_put_list(b, c->service_tags, c->nservice_tags);
+	wire_put_str(b, c->type);
+	wire_put_str(b, c->interval);
+	wire_put_str(b, c->timeout);
+	wire_put_le(b, (uint32_t)c->exposed_port, 4);
+	wire_put_ostr(b, c->definition_json);
 }
 
 static bool tables_zero(const struct cat_frozen *f)
@@ -266,14 +228,14 @@ void cat_frozen_records(const struct cat_frozen *f, uint32_t section, struct buf
 	case SNAP_SEC_CAT_INDEXES:
 		if (!cat_frozen_count(f, section))
 			break;
-		put_le(out, 0, 1);
+		wire_put_le(out, 0, 1);
 		for (int i = 0; i < NTABLES; i++)
-			put_le(out, f->tables[i], 8);
+			wire_put_le(out, f->tables[i], 8);
 		for (size_t i = 0; i < f->groups.n; i++) {
 			const struct frozen_group *g = cvec_at(&f->groups, i);
-			put_le(out, 1, 1);
-			put_le(out, g->index, 8);
-			put_str(out, g->name);
+			wire_put_le(out, 1, 1);
+			wire_put_le(out, g->index, 8);
+			wire_put_str(out, g->name);
 		}
 		break;
 	}

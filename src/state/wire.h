@@ -1,0 +1,71 @@
+/*
+ * Little-endian field writers shared by every binary format that carries
+ * catalog records: Raft commands (consensus/cmd.c) and store snapshots
+ * (state/catalog_snap.c). One definition, so the two encodings of a node, a
+ * service or a check cannot drift apart.
+ *
+ *   field   encoding
+ *   uN      N bytes, little-endian
+ *   bytes   u32 length, then the bytes
+ *   str     bytes of a C string (NULL written as "")
+ *   ostr    str, or the length WIRE_NO_LEN alone when absent (NULL)
+ *   map     u32 count, then key str and value str per pair
+ *   list    u32 count, then one str per item
+ *
+ * Pure header-only helpers over struct buf; any thread.
+ */
+#ifndef CAIRN_STATE_WIRE_H
+#define CAIRN_STATE_WIRE_H
+
+#include "base/buf.h"
+#include "state/catalog.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define WIRE_NO_LEN 0xffffffffu /* ostr: absent */
+
+static inline void wire_put_le(struct buf *b, uint64_t v, int size)
+{
+	unsigned char tmp[8];
+	for (int i = 0; i < size; i++)
+		tmp[i] = (unsigned char)(v >> (8 * i));
+	buf_append(b, tmp, (size_t)size);
+}
+
+static inline void wire_put_bytes(struct buf *b, const char *p, size_t n)
+{
+	wire_put_le(b, n, 4);
+	buf_append(b, p, n);
+}
+
+static inline void wire_put_str(struct buf *b, const char *s)
+{
+	wire_put_bytes(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+static inline void wire_put_ostr(struct buf *b, const char *s)
+{
+	if (s)
+		wire_put_str(b, s);
+	else
+		wire_put_le(b, WIRE_NO_LEN, 4);
+}
+
+static inline void wire_put_map(struct buf *b, const struct cat_pair *m, size_t n)
+{
+	wire_put_le(b, n, 4);
+	for (size_t i = 0; i < n; i++) {
+		wire_put_str(b, m[i].key);
+		wire_put_str(b, m[i].value);
+	}
+}
+
+static inline void wire_put_list(struct buf *b, const char *const *v, size_t n)
+{
+	wire_put_le(b, n, 4);
+	for (size_t i = 0; i < n; i++)
+		wire_put_str(b, v[i]);
+}
+
+#endif
