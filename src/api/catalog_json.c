@@ -4,49 +4,12 @@
  */
 #include "api/catalog_json.h"
 
+#include "config/config.h"
+
 #include <jansson.h>
 #include <string.h>
 
 /* ---- stored JSON texts ---- */
-
-static void write_tree(struct jsonw *w, json_t *v)
-{
-	const char *k;
-	json_t *m;
-	size_t i;
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		jsonw_obj_open(w);
-		json_object_foreach(v, k, m)
-		{
-			jsonw_key(w, k);
-			write_tree(w, m);
-		}
-		jsonw_obj_close(w);
-		break;
-	case JSON_ARRAY:
-		jsonw_arr_open(w);
-		json_array_foreach(v, i, m) write_tree(w, m);
-		jsonw_arr_close(w);
-		break;
-	case JSON_STRING:
-		jsonw_strn(w, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		jsonw_int(w, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		jsonw_double(w, json_real_value(v));
-		break;
-	case JSON_TRUE:
-	case JSON_FALSE:
-		jsonw_bool(w, json_is_true(v));
-		break;
-	case JSON_NULL:
-		jsonw_null(w);
-		break;
-	}
-}
 
 void catalog_json_raw(struct jsonw *w, const char *text, const char *dflt)
 {
@@ -61,7 +24,7 @@ void catalog_json_raw(struct jsonw *w, const char *text, const char *dflt)
 		jsonw_raw(w, text, strlen(text));
 		return;
 	}
-	write_tree(w, v);
+	config_write_json(w, v, false);
 	json_decref(v);
 }
 

@@ -410,6 +410,10 @@ int config_reload(int argc, char **argv, const struct config *cur, struct config
 /* Release everything c owns and zero it. Safe on a zeroed struct. */
 void config_free(struct config *c);
 
+/* Write a jansson tree through w (keys sorted as Go prints maps, or as stored);
+ * also used for the opaque JSON blocks the catalog keeps. */
+void config_write_json(struct jsonw *w, json_t *v, bool sort_keys);
+
 /* Write the view of c as one JSON object value (the caller writes the key). */
 void config_dump(const struct config *c, struct jsonw *w, enum config_view view);
 

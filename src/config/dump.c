@@ -143,36 +143,36 @@ static int cmp_keys(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void write_sorted(struct jsonw *w, json_t *v);
-
-static void write_object(struct jsonw *w, json_t *v)
+/* Keys in Go's map order (sorted) or as stored. */
+static void write_object(struct jsonw *w, json_t *v, bool sort_keys)
 {
 	size_t n = json_object_size(v), i = 0;
 	const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
 	const char *k;
 	json_t *e;
 	json_object_foreach(v, k, e) keys[i++] = k;
-	qsort(keys, n, sizeof(*keys), cmp_keys);
+	if (sort_keys && n)
+		qsort(keys, n, sizeof(*keys), cmp_keys);
 	jsonw_obj_open(w);
 	for (i = 0; i < n; i++) {
 		jsonw_key(w, keys[i]);
-		write_sorted(w, json_object_get(v, keys[i]));
+		config_write_json(w, json_object_get(v, keys[i]), sort_keys);
 	}
 	jsonw_obj_close(w);
 	free(keys);
 }
 
-static void write_sorted(struct jsonw *w, json_t *v)
+void config_write_json(struct jsonw *w, json_t *v, bool sort_keys)
 {
 	size_t i;
 	json_t *e;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		write_object(w, v);
+		write_object(w, v, sort_keys);
 		break;
 	case JSON_ARRAY:
 		jsonw_arr_open(w);
-		json_array_foreach(v, i, e) write_sorted(w, e);
+		json_array_foreach(v, i, e) config_write_json(w, e, sort_keys);
 		jsonw_arr_close(w);
 		break;
 	case JSON_STRING:
@@ -204,7 +204,7 @@ static void dump_debug(const struct config *c, struct jsonw *w)
 		free(names);
 	}
 	computed(c, root);
-	write_sorted(w, root);
+	config_write_json(w, root, true);
 	json_decref(root);
 }
 
