@@ -76,26 +76,7 @@ static void put_u8(struct buf *b, uint8_t v)
 
 static void encode_service(struct buf *b, const struct cat_service *svc)
 {
-	wire_put_str(b, svc->id);
-	wire_put_str(b, svc->name);
-	wire_put_str(b, svc->kind);
-	wire_put_list(b, svc->tags, svc->ntags);
-	wire_put_str(b, svc->address);
-	wire_put_le(b, svc->ntagged, 4);
-	for (size_t i = 0; i < svc->ntagged; i++) {
-		wire_put_str(b, svc->tagged[i].key);
-		wire_put_str(b, svc->tagged[i].address);
-		wire_put_le(b, (uint32_t)svc->tagged[i].port, 4);
-	}
-	wire_put_map(b, svc->meta, svc->nmeta);
-	wire_put_le(b, (uint32_t)svc->port, 4);
-	wire_put_str(b, svc->socket_path);
-	wire_put_le(b, (uint32_t)svc->weight_passing, 4);
-	wire_put_le(b, (uint32_t)svc->weight_warning, 4);
-	put_u8(b, svc->enable_tag_override);
-	wire_put_ostr(b, svc->proxy_json);
-	wire_put_ostr(b, svc->connect_json);
-	wire_put_ostr(b, svc->locality_json);
+	wire_put_service_body(b, svc);
 }
 
 static void encode_check(struct buf *b, const struct cat_check *chk)

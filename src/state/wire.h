@@ -68,4 +68,30 @@ static inline void wire_put_list(struct buf *b, const char *const *v, size_t n)
 		wire_put_str(b, v[i]);
 }
 
+/* A service's fields from ID to Locality, in the order both the register command
+ * and the snapshot carry them (each format adds its own prefix). */
+static inline void wire_put_service_body(struct buf *b, const struct cat_service *s)
+{
+	wire_put_str(b, s->id);
+	wire_put_str(b, s->name);
+	wire_put_str(b, s->kind);
+	wire_put_list(b, s->tags, s->ntags);
+	wire_put_str(b, s->address);
+	wire_put_le(b, s->ntagged, 4);
+	for (size_t i = 0; i < s->ntagged; i++) {
+		wire_put_str(b, s->tagged[i].key);
+		wire_put_str(b, s->tagged[i].address);
+		wire_put_le(b, (uint32_t)s->tagged[i].port, 4);
+	}
+	wire_put_map(b, s->meta, s->nmeta);
+	wire_put_le(b, (uint32_t)s->port, 4);
+	wire_put_str(b, s->socket_path);
+	wire_put_le(b, (uint32_t)s->weight_passing, 4);
+	wire_put_le(b, (uint32_t)s->weight_warning, 4);
+	wire_put_le(b, s->enable_tag_override, 1);
+	wire_put_ostr(b, s->proxy_json);
+	wire_put_ostr(b, s->connect_json);
+	wire_put_ostr(b, s->locality_json);
+}
+
 #endif
