@@ -29,6 +29,8 @@ struct consensus {
 	char *address;
 	bool raft_inited;
 	bool closing;
+	unsigned async_pending; /* snapshot jobs in the thread pool */
+	bool close_deferred;	/* raft_close waits for them */
 	/* consistent-read confirmation: a barrier covers the requests that were
 	 * waiting when it was started; later arrivals wait for the next one */
 	struct consensus_confirm *waiting;
@@ -51,6 +53,8 @@ struct apply_req {
 	void *data;
 };
 
+static void raft_closed(struct raft *r);
+
 /* libraft's uv back end (0.15) predates raft_io version 2, so it lacks
  * async_work; the FSM's asynchronous snapshots need it. We provide it with
  * libuv's thread pool: the work function (snapshot encoding of a frozen view)
@@ -58,6 +62,7 @@ struct apply_req {
 struct async_job {
 	uv_work_t work;
 	struct raft_io_async_work *req;
+	struct consensus *c;
 	int status;
 };
 
@@ -71,9 +76,14 @@ static void async_done(uv_work_t *w, int status)
 {
 	struct async_job *j = w->data;
 	struct raft_io_async_work *req = j->req;
+	struct consensus *c = j->c;
 	int rv = status ? RAFT_CANCELED : j->status;
 	free(j);
-	req->cb(req, rv);
+	req->cb(req, rv); /* raft is still open: closing waits for this job */
+	if (--c->async_pending == 0 && c->close_deferred) {
+		c->close_deferred = false;
+		raft_close(&c->raft, raft_closed);
+	}
 }
 
 static int io_async_work(struct raft_io *io, struct raft_io_async_work *req,
@@ -82,6 +92,7 @@ static int io_async_work(struct raft_io *io, struct raft_io_async_work *req,
 	struct consensus *c = (struct consensus *)((char *)io - offsetof(struct consensus, io));
 	struct async_job *j = xcalloc(1, sizeof(*j));
 	j->req = req;
+	j->c = c;
 	j->work.data = j;
 	req->cb = cb;
 	int rv = uv_queue_work(c->loop, &j->work, async_run, async_done);
@@ -89,6 +100,7 @@ static int io_async_work(struct raft_io *io, struct raft_io_async_work *req,
 		free(j);
 		return RAFT_IOERR;
 	}
+	c->async_pending++;
 	return 0;
 }
 
@@ -273,6 +285,10 @@ void consensus_close(struct consensus *c, void (*cb)(void *arg), void *arg)
 		return;
 	}
 	c->raft.data = c;
+	if (c->async_pending) { /* a snapshot job would call back into a closed raft */
+		c->close_deferred = true;
+		return;
+	}
 	raft_close(&c->raft, raft_closed);
 }
 
