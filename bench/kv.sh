@@ -40,31 +40,11 @@ A_CAIRN=127.0.77.10
 A_DEV=127.0.77.11
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/cairn-bench.XXXXXX")
-PIDS=()
+NAME=kv.sh
+. "$ROOT/bench/lib.sh"
 
-log() { printf '%s\n' "$*" >&2; }
 
-stop_pid() {
-	local pid=$1 i p keep=()
-	if kill -TERM "$pid" 2>/dev/null; then
-		for i in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	for p in "${PIDS[@]}"; do [ "$p" != "$pid" ] && keep+=("$p"); done
-	PIDS=("${keep[@]}")
-}
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do stop_pid "$p"; done
-	if [ "${KEEP:-0}" = 1 ]; then log "kv.sh: kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # 10k parked queries need 10k+ descriptors in cairn and in the client.
 hard=$(ulimit -Hn)
@@ -77,7 +57,6 @@ ulimit -n "$hard" 2>/dev/null || ulimit -n "$want"
 
 # ---- helpers ----------------------------------------------------------------
 
-isnum() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
 
 # http_code METHOD URL [DATA]: the status code (000 if no answer)
 http_code() {
@@ -100,10 +79,8 @@ wait_ok() {
 	return 1
 }
 
-port_busy() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # cpu_ns PID: CPU time the process has used so far, all threads (schedstat, ns)
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 
 # wrk_once NAME SECONDS URL LUA PID: req/s, or "bad:<why>" when an answer was not
 # 2xx or sockets failed (the rate would then be meaningless). Also appends
@@ -133,15 +110,6 @@ wrk_once() {
 	fi
 }
 
-# best V1 V2 ...: the highest, unless one round was bad (then that round's verdict)
-best() {
-	local v b=
-	for v in "$@"; do
-		isnum "$v" || { echo "$v"; return; }
-		if [ -z "$b" ] || awk -v a="$v" -v b="$b" 'BEGIN {exit !(a > b)}'; then b=$v; fi
-	done
-	echo "${b:-n/a}"
-}
 
 # ---- start ------------------------------------------------------------------
 

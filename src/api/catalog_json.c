@@ -89,7 +89,7 @@ static void write_raft_index(struct jsonw *w, uint64_t create, uint64_t modify)
 
 /* ---- entries ---- */
 
-void catalog_json_node(struct jsonw *w, const struct cat_node *n)
+static void render_node(struct jsonw *w, const struct cat_node *n)
 {
 	jsonw_obj_open(w);
 	jsonw_kstr(w, "ID", n->id);
@@ -140,7 +140,7 @@ void catalog_json_service_node(struct jsonw *w, const struct cat_node *n,
 	jsonw_obj_close(w);
 }
 
-void catalog_json_node_service(struct jsonw *w, const struct cat_service *svc)
+static void render_node_service(struct jsonw *w, const struct cat_service *svc)
 {
 	jsonw_obj_open(w);
 	if (svc->kind[0])
@@ -171,7 +171,7 @@ void catalog_json_node_service(struct jsonw *w, const struct cat_service *svc)
 	jsonw_obj_close(w);
 }
 
-void catalog_json_check(struct jsonw *w, const struct cat_check *c)
+static void render_check(struct jsonw *w, const struct cat_check *c)
 {
 	jsonw_obj_open(w);
 	jsonw_kstr(w, "Node", c->node);
@@ -191,6 +191,78 @@ void catalog_json_check(struct jsonw *w, const struct cat_check *c)
 	catalog_json_raw(w, c->definition_json, "{}");
 	write_raft_index(w, c->create_index, c->modify_index);
 	jsonw_obj_close(w);
+}
+
+/* ---- cached renderings ---- */
+
+/*
+ * Compact output of an entry comes from its cache (state/catalog.h, struct
+ * cat_json), rendered on first use: a health query then costs a few copies per
+ * instance instead of escaping every field again (bench/catalog.sh). Pretty
+ * output depends on the nesting depth, so it is rendered each time.
+ */
+struct cached {
+	struct jsonw *w;   /* where the renderer writes */
+	struct jsonw *out; /* the caller's writer */
+	struct cat_json *cj;
+	struct jsonw own; /* compact writer into text, while filling the cache */
+	struct buf text;
+};
+
+/* False when the entry was written from its cache; true when the caller must
+ * render into c->w and then call cached_close. */
+static bool cached_open(struct cached *c, struct jsonw *w, const struct cat_json *cj)
+{
+	c->out = w;
+	c->w = w;
+	c->cj = NULL;
+	if (w->pretty)
+		return true;
+	if (cj->text) {
+		jsonw_raw(w, cj->text, cj->len);
+		return false;
+	}
+	c->cj = (struct cat_json *)cj; /* a cache, filled through the const entry */
+	buf_init(&c->text);
+	jsonw_init(&c->own, &c->text, false);
+	c->w = &c->own;
+	return true;
+}
+
+static void cached_close(struct cached *c)
+{
+	if (!c->cj)
+		return;
+	c->cj->len = c->text.len;
+	c->cj->text = buf_steal(&c->text);
+	jsonw_raw(c->out, c->cj->text, c->cj->len);
+}
+
+void catalog_json_node(struct jsonw *w, const struct cat_node *n)
+{
+	struct cached c;
+	if (cached_open(&c, w, &n->json)) {
+		render_node(c.w, n);
+		cached_close(&c);
+	}
+}
+
+void catalog_json_node_service(struct jsonw *w, const struct cat_service *svc)
+{
+	struct cached c;
+	if (cached_open(&c, w, &svc->json)) {
+		render_node_service(c.w, svc);
+		cached_close(&c);
+	}
+}
+
+void catalog_json_check(struct jsonw *w, const struct cat_check *c)
+{
+	struct cached cc;
+	if (cached_open(&cc, w, &c->json)) {
+		render_check(cc.w, c);
+		cached_close(&cc);
+	}
 }
 
 void catalog_json_check_service_node(struct jsonw *w, const struct cat_node *n,

@@ -74,14 +74,34 @@ void jsonw_arr_close(struct jsonw *w)
 	close(w, ']');
 }
 
+/* Bytes copied as they are inside a JSON string: printable ASCII except the
+ * quote, the backslash and Go's HTML escapes (<, >, &). One load per byte. */
+static const bool plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xb0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xc0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xd0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xe0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xf0 */
+};
+
 /* Keys are program constants or user map keys; the common plain ones are copied
  * in one append instead of going through the escaper. */
 static void put_key(struct buf *out, const char *key)
 {
 	size_t n = 0;
 	for (const unsigned char *p = (const unsigned char *)key; *p; p++, n++) {
-		if (*p < 0x20 || *p >= 0x80 || *p == '"' || *p == '\\' || *p == '<' || *p == '>' ||
-		    *p == '&') {
+		if (!plain[*p]) {
 			json_escape(out, key, strlen(key));
 			return;
 		}
@@ -150,8 +170,7 @@ void json_escape(struct buf *out, const char *str, size_t n)
 	while (i < n) {
 		size_t start = i;
 		/* copy the run of bytes that need no escaping */
-		while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\' &&
-		       s[i] != '<' && s[i] != '>' && s[i] != '&')
+		while (i < n && plain[s[i]])
 			i++;
 		if (i > start)
 			buf_append(out, s + start, i - start);

@@ -89,6 +89,18 @@ struct cat_svc_addr {
  * structs serve as templates for writes (catalog_register): then the caller
  * owns the pointers, refs and indexes are ignored, NULL strings mean "".
  */
+/*
+ * A compact JSON rendering of an entry, made by the HTTP API on the first read
+ * that needs it and freed with the entry. Entries are immutable once published,
+ * so the text never goes stale; it is not part of equality, commands or
+ * snapshots, and the store never reads it. Written on the loop thread only
+ * (through a const entry: it is a cache, not state).
+ */
+struct cat_json {
+	char *text; /* NULL until rendered */
+	size_t len; /* bytes in text */
+};
+
 struct cat_node {
 	uint32_t refs;		 /* store + frozen snapshots; loop thread only */
 	uint64_t create_index;	 /* Raft index that created the node */
@@ -101,6 +113,7 @@ struct cat_node {
 	size_t ntagged;		 /* entries in tagged */
 	struct cat_pair *meta;	 /* Meta (node meta), by key */
 	size_t nmeta;		 /* entries in meta */
+	struct cat_json json;	 /* rendering cache (above) */
 };
 
 struct cat_service {
@@ -127,6 +140,7 @@ struct cat_service {
 	const char *proxy_json;	     /* Proxy as JSON text, NULL when absent */
 	const char *connect_json;    /* Connect as JSON text, NULL when absent */
 	const char *locality_json;   /* Locality as JSON text, NULL when absent */
+	struct cat_json json;	     /* rendering cache (above) */
 };
 
 struct cat_check {
@@ -148,6 +162,7 @@ struct cat_check {
 	const char *timeout;	     /* Timeout as text, "" when none */
 	int32_t exposed_port;	     /* ExposedPort */
 	const char *definition_json; /* Definition as JSON text, NULL when absent */
+	struct cat_json json;	     /* rendering cache (above) */
 };
 
 const char *cat_status_name(enum cat_status st); /* "passing", ..., "any" for CAT_ANY */

@@ -273,8 +273,10 @@ void catalog_node_ref(struct cat_node *n)
 
 void catalog_node_unref(struct cat_node *n)
 {
-	if (n && --n->refs == 0)
+	if (n && --n->refs == 0) {
+		free(n->json.text);
 		free(n);
+	}
 }
 
 void catalog_service_ref(struct cat_service *svc)
@@ -284,8 +286,10 @@ void catalog_service_ref(struct cat_service *svc)
 
 void catalog_service_unref(struct cat_service *svc)
 {
-	if (svc && --svc->refs == 0)
+	if (svc && --svc->refs == 0) {
+		free(svc->json.text);
 		free(svc);
+	}
 }
 
 void catalog_check_ref(struct cat_check *c)
@@ -295,8 +299,10 @@ void catalog_check_ref(struct cat_check *c)
 
 void catalog_check_unref(struct cat_check *c)
 {
-	if (c && --c->refs == 0)
+	if (c && --c->refs == 0) {
+		free(c->json.text);
 		free(c);
+	}
 }
 
 /* ---- equality (what "changes nothing" means) ---- */

@@ -19,7 +19,7 @@
 static struct cat_pair tagged[] = {{"lan", "10.0.0.1"}, {"wan", "1.2.3.4"}};
 static struct cat_pair nmeta[] = {{"consul-network-segment", ""}};
 
-static const struct cat_node node = {
+static struct cat_node node = {
     .create_index = 5,
     .modify_index = 7,
     .id = "40e4a748-2192-161a-0510-9bf59fe950b5",
@@ -36,7 +36,7 @@ static const char *web_tags[] = {"primary", "v1"};
 static struct cat_svc_addr web_addrs[] = {{"lan", "10.0.0.1", 80}};
 static struct cat_pair web_meta[] = {{"env", "prod"}};
 
-static const struct cat_service web = {
+static struct cat_service web = {
     .create_index = 10,
     .modify_index = 11,
     .node = "n1",
@@ -57,7 +57,7 @@ static const struct cat_service web = {
 };
 
 /* A bare service: no tags, maps, port, proxy or connect. */
-static const struct cat_service bare = {
+static struct cat_service bare = {
     .create_index = 3,
     .modify_index = 3,
     .node = "n1",
@@ -70,7 +70,7 @@ static const struct cat_service bare = {
     .weight_warning = 1,
 };
 
-static const struct cat_check serf = {
+static struct cat_check serf = {
     .create_index = 6,
     .modify_index = 6,
     .node = "n1",
@@ -86,7 +86,7 @@ static const struct cat_check serf = {
     .timeout = "",
 };
 
-static const struct cat_check web_check = {
+static struct cat_check web_check = {
     .create_index = 12,
     .modify_index = 13,
     .node = "n1",
@@ -131,6 +131,7 @@ static void test_node(void **state)
 			    "\"Meta\":{\"consul-network-segment\":\"\"},"
 			    "\"CreateIndex\":5,\"ModifyIndex\":7}");
 	struct cat_node empty = node;
+	empty.json = (struct cat_json){0}; /* a copy must not share the cache */
 	empty.ntagged = empty.nmeta = 0;
 	empty.id = "";
 	render(&out, false, node_fn, &empty);
@@ -200,6 +201,7 @@ static void test_node_service(void **state)
 		      "\"Proxy\":{\"Mode\":\"\",\"MeshGateway\":{},\"Expose\":{}},"
 		      "\"Connect\":{},\"PeerName\":\"\",\"CreateIndex\":3,\"ModifyIndex\":3}");
 	struct cat_service proxy = bare;
+	proxy.json = (struct cat_json){0}; /* a copy must not share the cache */
 	proxy.kind = "connect-proxy";
 	proxy.port = 21000;
 	proxy.socket_path = "/run/s";
@@ -291,6 +293,38 @@ static void test_pretty(void **state)
 	buf_free(&out);
 }
 
+/* Compact output is cached on the entry; a second rendering comes from the cache
+ * and is identical, inside a container too; pretty output never uses it. */
+static void test_cache(void **state)
+{
+	(void)state;
+	struct cat_check c = web_check;
+	c.json = (struct cat_json){0};
+	struct buf first = BUF_INIT, again = BUF_INIT;
+	render(&first, false, check_fn, &c);
+	assert_non_null(c.json.text);
+	assert_int_equal(c.json.len, first.len);
+	assert_string_equal(c.json.text, first.data);
+	render(&again, false, check_fn, &c);
+	assert_string_equal(again.data, first.data);
+	struct jsonw w;
+	buf_reset(&again);
+	jsonw_init(&w, &again, false);
+	jsonw_arr_open(&w);
+	catalog_json_check(&w, &c);
+	catalog_json_check(&w, &c);
+	jsonw_arr_close(&w);
+	struct buf want = BUF_INIT;
+	buf_printf(&want, "[%s,%s]", first.data, first.data);
+	assert_string_equal(again.data, want.data);
+	render(&again, true, check_fn, &c);
+	assert_non_null(strstr(again.data, "\n    \"CheckID\": "));
+	free(c.json.text);
+	buf_free(&first);
+	buf_free(&again);
+	buf_free(&want);
+}
+
 static const char *str_at(const struct fvalue *v, const char *k1, const char *k2)
 {
 	const struct fvalue *x = fv_map_get(v, k1, strlen(k1));
@@ -326,6 +360,7 @@ static void test_filter_items(void **state)
 	fv_arena_reset(&a);
 
 	struct cat_service p = bare;
+	p.json = (struct cat_json){0}; /* a copy must not share the cache */
 	p.proxy_json = "{\"DestinationServiceName\":\"web\",\"LocalServicePort\":8080,"
 		       "\"Upstreams\":[{\"DestinationName\":\"db\",\"LocalBindPort\":9000}]}";
 	v = fitem_node_service(&a, &p);
@@ -400,6 +435,7 @@ int main(void)
 	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_check_service_node),
 	    cmocka_unit_test(test_pretty),
+	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_filter_items),
 	    cmocka_unit_test(test_filter_schemas),
 	};
