@@ -91,6 +91,16 @@ int check_addr_literal(const char *host, const char *port, struct sockaddr_stora
 void check_format_addr(struct buf *out, const struct sockaddr *sa);
 /* Go's "dial <net>: lookup <host>: no such host" and friends. */
 void check_lookup_error(struct buf *out, const char *net, const char *host, int status);
+/*
+ * The first step of probing a "host:port" target over net ("tcp", "udp"): split
+ * it, take an IP literal as is (0, *lit set), or start resolving the name with
+ * uv_getaddrinfo into gai, cb called later (1). -1 when it cannot start: err
+ * holds Go's message ("dial tcp: missing port in address", a lookup error).
+ * host receives the host part either way.
+ */
+int check_target_begin(uv_loop_t *loop, const char *net, const char *target, int socktype,
+		       uv_getaddrinfo_t *gai, uv_getaddrinfo_cb cb, struct buf *host,
+		       struct sockaddr_storage *lit, struct buf *err);
 /* Go's lower-case text for an errno (uv error codes are negative errno). */
 const char *check_errno_text(int uv_err);
 

@@ -172,34 +172,22 @@ static void on_deadline(uv_timer_t *t)
 static int tcp_start(struct check *c)
 {
 	struct tcp_probe *p = xcalloc(1, sizeof(*p));
-	struct buf port = BUF_INIT;
 	p->c = c;
 	c->op = p;
 	uv_timer_init(c->rt->loop, &p->timer);
 	p->timer.data = p;
 	p->handles = 1;
 	p->gai.data = p;
-	struct buf perr = BUF_INIT;
-	if (check_split_hostport(c->def.tcp, &p->host, &port, &perr) != 0) {
-		buf_printf(&p->err, "dial tcp: %s", buf_cstr(&perr));
+	int r = check_target_begin(c->rt->loop, "tcp", c->def.tcp, SOCK_STREAM, &p->gai,
+				   on_resolved, &p->host, &p->lit, &p->err);
+	p->gai_pending = r == 1;
+	if (r < 0)
 		finish(p);
-	} else if (check_addr_literal(buf_cstr(&p->host), buf_cstr(&port), &p->lit) == 0) {
+	else if (r == 0)
 		try_next(p);
-	} else {
-		struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC};
-		int rc = uv_getaddrinfo(c->rt->loop, &p->gai, on_resolved, buf_cstr(&p->host),
-					buf_cstr(&port), &hints);
-		p->gai_pending = rc == 0;
-		if (rc) {
-			check_lookup_error(&p->err, "tcp", buf_cstr(&p->host), rc);
-			finish(p);
-		}
-	}
 	if (!p->finished)
 		uv_timer_start(&p->timer, on_deadline,
 			       check_ns_to_ms(check_effective_timeout(c), 1), 0);
-	buf_free(&port);
-	buf_free(&perr);
 	return 0;
 }
 

@@ -183,35 +183,23 @@ static void on_deadline(uv_timer_t *t)
 static int udp_start(struct check *c)
 {
 	struct udp_probe *p = xcalloc(1, sizeof(*p));
-	struct buf port = BUF_INIT, perr = BUF_INIT;
 	p->c = c;
 	c->op = p;
 	uv_timer_init(c->rt->loop, &p->timer);
 	p->timer.data = p;
 	p->handles = 1;
 	p->gai.data = p;
-	if (check_split_hostport(c->def.udp, &p->host, &port, &perr) != 0) {
-		buf_printf(&p->err, "dial udp: %s", buf_cstr(&perr));
-		p->failed = true;
+	int r = check_target_begin(c->rt->loop, "udp", c->def.udp, SOCK_DGRAM, &p->gai, on_resolved,
+				   &p->host, &p->sa, &p->err);
+	p->gai_pending = r == 1;
+	p->failed = r < 0;
+	if (r < 0)
 		finish(p);
-	} else if (check_addr_literal(buf_cstr(&p->host), buf_cstr(&port), &p->sa) == 0) {
+	else if (r == 0)
 		dial(p);
-	} else {
-		struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_family = AF_UNSPEC};
-		int rc = uv_getaddrinfo(c->rt->loop, &p->gai, on_resolved, buf_cstr(&p->host),
-					buf_cstr(&port), &hints);
-		p->gai_pending = rc == 0;
-		if (rc) {
-			check_lookup_error(&p->err, "udp", buf_cstr(&p->host), rc);
-			p->failed = true;
-			finish(p);
-		}
-	}
 	if (!p->finished)
 		uv_timer_start(&p->timer, on_deadline,
 			       check_ns_to_ms(check_effective_timeout(c), 1), 0);
-	buf_free(&port);
-	buf_free(&perr);
 	return 0;
 }
 

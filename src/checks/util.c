@@ -150,3 +150,26 @@ void check_lookup_error(struct buf *out, const char *net, const char *host, int 
 	else
 		buf_puts(out, uv_strerror(status));
 }
+
+int check_target_begin(uv_loop_t *loop, const char *net, const char *target, int socktype,
+		       uv_getaddrinfo_t *gai, uv_getaddrinfo_cb cb, struct buf *host,
+		       struct sockaddr_storage *lit, struct buf *err)
+{
+	struct buf port = BUF_INIT, perr = BUF_INIT;
+	int r = -1;
+	if (check_split_hostport(target, host, &port, &perr) != 0) {
+		buf_printf(err, "dial %s: %s", net, buf_cstr(&perr));
+	} else if (check_addr_literal(buf_cstr(host), buf_cstr(&port), lit) == 0) {
+		r = 0;
+	} else {
+		struct addrinfo hints = {.ai_socktype = socktype, .ai_family = AF_UNSPEC};
+		int rc = uv_getaddrinfo(loop, gai, cb, buf_cstr(host), buf_cstr(&port), &hints);
+		if (rc == 0)
+			r = 1;
+		else
+			check_lookup_error(err, net, buf_cstr(host), rc);
+	}
+	buf_free(&port);
+	buf_free(&perr);
+	return r;
+}
