@@ -103,56 +103,75 @@ static void mismatch(struct dec *d, json_t *v, const char *path, const char *got
 			   kind_name(v), path, gotype);
 }
 
-/* A string field: NULL when absent or null. */
-static const char *get_str(struct dec *d, json_t *obj, const char *name, const char *path)
+/* The field when present, non-null and of the wanted JSON kind (jansson's
+ * json_is_* as ok); NULL otherwise, recording Go's mismatch error when the kind
+ * is wrong. Every typed getter below starts here. */
+static json_t *typed(struct dec *d, json_t *obj, const char *name, const char *path,
+		     bool (*ok)(const json_t *), const char *gotype)
 {
 	json_t *v = field(obj, name);
 	if (!v || json_is_null(v))
 		return NULL;
-	if (!json_is_string(v)) {
-		mismatch(d, v, path, "string");
+	if (!ok(v)) {
+		mismatch(d, v, path, gotype);
 		return NULL;
 	}
-	return json_string_value(v);
+	return v;
+}
+
+static bool is_string(const json_t *v)
+{
+	return json_is_string(v);
+}
+
+static bool is_bool(const json_t *v)
+{
+	return json_is_boolean(v);
+}
+
+static bool is_int32(const json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) <= INT32_MAX &&
+	       json_integer_value(v) >= INT32_MIN;
+}
+
+static bool is_object(const json_t *v)
+{
+	return json_is_object(v);
+}
+
+static bool is_array(const json_t *v)
+{
+	return json_is_array(v);
+}
+
+/* A string field: NULL when absent or null. */
+static const char *get_str(struct dec *d, json_t *obj, const char *name, const char *path)
+{
+	json_t *v = typed(d, obj, name, path, is_string, "string");
+	return v ? json_string_value(v) : NULL;
 }
 
 static bool get_bool(struct dec *d, json_t *obj, const char *name, const char *path)
 {
-	json_t *v = field(obj, name);
-	if (!v || json_is_null(v))
-		return false;
-	if (!json_is_boolean(v)) {
-		mismatch(d, v, path, "bool");
-		return false;
-	}
-	return json_is_true(v);
+	json_t *v = typed(d, obj, name, path, is_bool, "bool");
+	return v && json_is_true(v);
 }
 
 static int32_t get_int(struct dec *d, json_t *obj, const char *name, const char *path)
 {
-	json_t *v = field(obj, name);
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) > INT32_MAX ||
-	    json_integer_value(v) < INT32_MIN) {
-		mismatch(d, v, path, "int");
-		return 0;
-	}
-	return (int32_t)json_integer_value(v);
+	json_t *v = typed(d, obj, name, path, is_int32, "int");
+	return v ? (int32_t)json_integer_value(v) : 0;
 }
 
 /* map[string]string: pairs point into the tree. */
 static struct cat_pair *get_map(struct dec *d, json_t *obj, const char *name, const char *path,
 				size_t *n)
 {
-	json_t *v = field(obj, name);
+	json_t *v = typed(d, obj, name, path, is_object, "map[string]string");
 	*n = 0;
-	if (!v || json_is_null(v))
+	if (!v)
 		return NULL;
-	if (!json_is_object(v)) {
-		mismatch(d, v, path, "map[string]string");
-		return NULL;
-	}
 	struct cat_pair *p = dec_alloc(d, json_object_size(v), sizeof(*p));
 	const char *k;
 	json_t *m;
@@ -170,14 +189,10 @@ static struct cat_pair *get_map(struct dec *d, json_t *obj, const char *name, co
 static const char **get_strings(struct dec *d, json_t *obj, const char *name, const char *path,
 				size_t *n)
 {
-	json_t *v = field(obj, name);
+	json_t *v = typed(d, obj, name, path, is_array, "[]string");
 	*n = 0;
-	if (!v || json_is_null(v))
+	if (!v)
 		return NULL;
-	if (!json_is_array(v)) {
-		mismatch(d, v, path, "[]string");
-		return NULL;
-	}
 	const char **s = dec_alloc(d, json_array_size(v), sizeof(*s));
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		json_t *e = json_array_get(v, i);
@@ -194,29 +209,19 @@ static const char **get_strings(struct dec *d, json_t *obj, const char *name, co
  * absent or null. */
 static const char *get_json(struct dec *d, json_t *obj, const char *name, const char *path)
 {
-	json_t *v = field(obj, name);
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_object(v)) {
-		mismatch(d, v, path, "struct");
-		return NULL;
-	}
-	return dec_own(d, json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER));
+	json_t *v = typed(d, obj, name, path, is_object, "struct");
+	return v ? dec_own(d, json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)) : NULL;
 }
 
 /* ---- RegisterRequest ---- */
 
 static struct cat_svc_addr *get_svc_addrs(struct dec *d, json_t *svc, size_t *n)
 {
-	json_t *v = field(svc, "TaggedAddresses");
+	json_t *v = typed(d, svc, "TaggedAddresses", "RegisterRequest.Service.TaggedAddresses",
+			  is_object, "map[string]structs.ServiceAddress");
 	*n = 0;
-	if (!v || json_is_null(v))
+	if (!v)
 		return NULL;
-	if (!json_is_object(v)) {
-		mismatch(d, v, "RegisterRequest.Service.TaggedAddresses",
-			 "map[string]structs.ServiceAddress");
-		return NULL;
-	}
 	struct cat_svc_addr *a = dec_alloc(d, json_object_size(v), sizeof(*a));
 	const char *k;
 	json_t *m;
@@ -239,13 +244,10 @@ static void get_weights(struct dec *d, json_t *svc, struct cat_service *s)
 {
 	s->weight_passing = 1;
 	s->weight_warning = 1;
-	json_t *v = field(svc, "Weights");
-	if (!v || json_is_null(v))
+	json_t *v = typed(d, svc, "Weights", "RegisterRequest.Service.Weights", is_object,
+			  "structs.Weights");
+	if (!v)
 		return;
-	if (!json_is_object(v)) {
-		mismatch(d, v, "RegisterRequest.Service.Weights", "structs.Weights");
-		return;
-	}
 	int32_t p = get_int(d, v, "Passing", "RegisterRequest.Service.Weights.Passing");
 	int32_t w = get_int(d, v, "Warning", "RegisterRequest.Service.Weights.Warning");
 	if (p >= 1 && w >= 0 && p <= 65535 && w <= 65535) {
@@ -277,13 +279,10 @@ static void get_service(struct dec *d, json_t *v, struct cat_service *s)
 /* Definition in the form Consul stores (checkdef_write_definition). */
 static const char *get_definition(struct dec *d, json_t *chk)
 {
-	json_t *v = field(chk, "Definition");
-	if (!v || json_is_null(v))
+	json_t *v = typed(d, chk, "Definition", "RegisterRequest.Check.Definition", is_object,
+			  "structs.HealthCheckDefinition");
+	if (!v)
 		return NULL;
-	if (!json_is_object(v)) {
-		mismatch(d, v, "RegisterRequest.Check.Definition", "structs.HealthCheckDefinition");
-		return NULL;
-	}
 	struct checkdef def;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	if (checkdef_parse(v, &def, &err) != 0) {
@@ -367,15 +366,12 @@ static void get_register(struct dec *d, json_t *body, struct cat_register *r, st
 	node->meta = get_map(d, body, "NodeMeta", "RegisterRequest.NodeMeta", &node->nmeta);
 	r->node = node;
 	r->skip_node_update = get_bool(d, body, "SkipNodeUpdate", "RegisterRequest.SkipNodeUpdate");
-	json_t *s = field(body, "Service");
-	if (s && !json_is_null(s)) {
-		if (!json_is_object(s)) {
-			mismatch(d, s, "RegisterRequest.Service", "structs.NodeService");
-		} else {
-			get_service(d, s, svc);
-			r->services = svc;
-			r->nservices = 1;
-		}
+	json_t *s =
+	    typed(d, body, "Service", "RegisterRequest.Service", is_object, "structs.NodeService");
+	if (s) {
+		get_service(d, s, svc);
+		r->services = svc;
+		r->nservices = 1;
 	}
 	get_checks(d, body, r);
 }
