@@ -159,6 +159,36 @@ def test_txn_wrong_types(agent, key):
         assert agent.get("/v1/kv/" + key).status_code == 404, ops
 
 
+CATALOG_WRONG_TYPES = [
+    ({"Service": {"Service": "s", "Port": "x"}},
+     "cannot unmarshal string into Go struct field RegisterRequest.Service.Port of type int"),
+    ({"Service": {"Service": "s", "Port": 99999999999}},
+     "cannot unmarshal number into Go struct field RegisterRequest.Service.Port of type int"),
+    ({"Service": 3},
+     "cannot unmarshal number into Go struct field RegisterRequest.Service of type structs.NodeService"),
+    ({"Service": {"Service": "s", "Weights": [1]}},
+     "cannot unmarshal array into Go struct field RegisterRequest.Service.Weights of type structs.Weights"),
+    ({"Service": {"Service": "s", "Tags": "a"}},
+     "cannot unmarshal string into Go struct field RegisterRequest.Service.Tags of type []string"),
+    ({"Service": {"Service": "s", "Meta": {"a": 1}}},
+     "cannot unmarshal number into Go struct field RegisterRequest.Service.Meta of type string"),
+    ({"Service": {"Service": "s", "EnableTagOverride": "yes"}},
+     "cannot unmarshal string into Go struct field RegisterRequest.Service.EnableTagOverride of type bool"),
+    ({"Check": {"Name": "c", "Definition": "x"}},
+     "cannot unmarshal string into Go struct field RegisterRequest.Check.Definition of type structs.HealthCheckDefinition"),
+]
+
+
+@pytest.mark.parametrize("extra,msg", CATALOG_WRONG_TYPES,
+                         ids=[f"t{i}" for i in range(len(CATALOG_WRONG_TYPES))])
+def test_catalog_register_wrong_types(agent, extra, msg):
+    body = {"Node": "bad-types", "Address": "10.9.9.9", **extra}
+    r = agent.put("/v1/catalog/register", data=json.dumps(body))
+    assert r.status_code == 400, r.text
+    assert r.text.strip() == "Request decode failed: json: " + msg
+    assert agent.get("/v1/catalog/node/bad-types").json() is None
+
+
 # ------------------------------------------------------------------ query params
 
 @pytest.mark.parametrize("q,bad", [("cas=abc", "abc"), ("cas=-1", "-1"), ("flags=-1", "-1"),
