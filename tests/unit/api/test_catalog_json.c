@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -135,6 +136,7 @@ static void test_node(void **state)
 	empty.ntagged = empty.nmeta = 0;
 	empty.id = "";
 	render(&out, false, node_fn, &empty);
+	free(empty.json.text); /* the copy's own cache */
 	assert_string_equal(out.data, "{\"ID\":\"\",\"Node\":\"n1\",\"Address\":\"10.0.0.1\","
 				      "\"Datacenter\":\"dc1\",\"TaggedAddresses\":null,"
 				      "\"Meta\":null,\"CreateIndex\":5,\"ModifyIndex\":7}");
@@ -209,6 +211,7 @@ static void test_node_service(void **state)
 	proxy.connect_json = "{\"Native\":true}";
 	proxy.locality_json = "{\"Region\":\"r\"}";
 	render(&out, false, node_service_fn, &proxy);
+	free(proxy.json.text); /* the copy's own cache */
 	assert_string_equal(out.data,
 			    "{\"Kind\":\"connect-proxy\",\"ID\":\"db\",\"Service\":\"db\","
 			    "\"Tags\":[],\"Address\":\"\",\"Meta\":null,\"Port\":21000,"
