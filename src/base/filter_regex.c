@@ -31,6 +31,7 @@
  * REG_STARTEND so values may hold NUL bytes.
  */
 #include "base/filter_internal.h"
+#include "base/hex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -87,14 +88,6 @@ static bool atom(struct rx *x, size_t n)
 	x->last = n;
 	x->quant = 0;
 	return true;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* \x7f or \x{10ffff}, at x->i == the 'x'. */

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void jsonw_init(struct jsonw *w, struct buf *out, bool pretty)
@@ -245,17 +246,72 @@ void jsonw_uint(struct jsonw *w, uint64_t v)
 	buf_put_u64(w->out, v);
 }
 
+void json_put_float(struct buf *out, double v)
+{
+	if (!isfinite(v)) { /* Go refuses to marshal these; never valid here */
+		buf_putc(out, '0');
+		return;
+	}
+	if (v == 0) {
+		buf_puts(out, signbit(v) ? "-0" : "0");
+		return;
+	}
+	/* Shortest digit string that round-trips. */
+	char e[40];
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	/* e is "[-]d[.ddd]e±xx": split into sign, digits and exponent. */
+	const char *s = e;
+	bool neg = *s == '-';
+	s += neg;
+	char digits[24];
+	size_t nd = 0;
+	for (; *s != 'e'; s++)
+		if (*s != '.')
+			digits[nd++] = *s;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	int exp = atoi(s + 1);
+	if (neg)
+		buf_putc(out, '-');
+	double a = fabs(v);
+	if (a < 1e-6 || a >= 1e21) {
+		buf_putc(out, digits[0]);
+		if (nd > 1) {
+			buf_putc(out, '.');
+			buf_append(out, digits + 1, nd - 1);
+		}
+		buf_printf(out, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
+		/* Go trims one leading zero of a negative exponent only: e-07 -> e-7 */
+		if (exp < 0 && exp > -10) {
+			out->data[out->len - 2] = out->data[out->len - 1];
+			out->data[--out->len] = '\0';
+		}
+		return;
+	}
+	if (exp < 0) {
+		buf_puts(out, "0.");
+		for (int i = 0; i < -exp - 1; i++)
+			buf_putc(out, '0');
+		buf_append(out, digits, nd);
+		return;
+	}
+	size_t whole = (size_t)exp + 1;
+	for (size_t i = 0; i < whole; i++)
+		buf_putc(out, i < nd ? digits[i] : '0');
+	if (nd > whole) {
+		buf_putc(out, '.');
+		buf_append(out, digits + whole, nd - whole);
+	}
+}
+
 void jsonw_double(struct jsonw *w, double v)
 {
 	before_item(w);
-	if (!isfinite(v)) {
-		buf_puts(w->out, "0");
-		return;
-	}
-	if (v == (double)(int64_t)v && fabs(v) < 1e15)
-		buf_put_i64(w->out, (int64_t)v);
-	else
-		buf_printf(w->out, "%.17g", v);
+	json_put_float(w->out, v);
 }
 
 void jsonw_bool(struct jsonw *w, bool v)

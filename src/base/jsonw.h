@@ -39,6 +39,8 @@ void jsonw_str(struct jsonw *w, const char *s); /* NULL writes null */
 void jsonw_strn(struct jsonw *w, const char *s, size_t n);
 void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_uint(struct jsonw *w, uint64_t v);
+/* A float64 as Go's encoding/json writes it: shortest round-trip digits, plain
+ * notation for 1e-6 <= |v| < 1e21, else 1.5e-7 / 1e+21 (non-finite: 0). */
 void jsonw_double(struct jsonw *w, double v);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
@@ -53,6 +55,8 @@ void jsonw_kint(struct jsonw *w, const char *key, int64_t v);
 void jsonw_kuint(struct jsonw *w, const char *key, uint64_t v);
 void jsonw_kbool(struct jsonw *w, const char *key, bool v);
 
+/* The text jsonw_double writes, appended to out. */
+void json_put_float(struct buf *out, double v);
 /* Append s escaped as a JSON string (with quotes) to out. */
 void json_escape(struct buf *out, const char *s, size_t n);
 

@@ -12,18 +12,9 @@
  */
 #include "http/url.h"
 
-#include <string.h>
+#include "base/hex.h"
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include <string.h>
 
 ssize_t url_unescape(const char *s, size_t n, bool plus_space, char *out)
 {
