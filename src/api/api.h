@@ -33,12 +33,14 @@
 
 struct metrics;
 struct local_state;
+struct session_ttl;
 
 struct api {
 	uv_loop_t *loop;
 	struct store *store;
 	struct consensus *cons;	   /* the Raft node (servers) */
 	struct local_state *local; /* this agent's services and checks */
+	struct session_ttl *ttl;   /* the leader's session TTL timers (NULL: none) */
 	const struct config *cfg;
 	struct metrics *metrics;
 	uint64_t start_ns;     /* uv_hrtime() at start */
@@ -130,6 +132,12 @@ void api_health_node(void *ctx, struct http_request *req);
 void api_health_checks(void *ctx, struct http_request *req);
 void api_health_service(void *ctx, struct http_request *req);
 void api_health_state(void *ctx, struct http_request *req);
+void api_session_create(void *ctx, struct http_request *req);
+void api_session_destroy(void *ctx, struct http_request *req);
+void api_session_renew(void *ctx, struct http_request *req);
+void api_session_info(void *ctx, struct http_request *req);
+void api_session_node(void *ctx, struct http_request *req);
+void api_session_list(void *ctx, struct http_request *req);
 
 /* JSON of one KV entry in Consul's field order. */
 void api_kv_entry_json(struct jsonw *w, const struct kv_entry *e, bool with_value);

@@ -5,7 +5,10 @@
  * prefix, ?keys (with ?separator) for key names, ?raw for the bare value. PUT
  * and DELETE become a one-operation CMD_KV_TXN through Raft and answer the
  * literal true/false. Parameters are tested for presence, as Consul does
- * (?recurse=false still recurses).
+ * (?recurse=false still recurses). ?acquire=<session> and ?release=<session>
+ * become the lock and unlock verbs (state/session.h): true when the lock was
+ * taken or released, false when another session holds it or lock-delay is
+ * running, 500 "invalid session \"x\"" for an unknown session.
  */
 #include "api/api.h"
 
@@ -151,6 +154,11 @@ static void kv_written(struct api *a, struct http_request *req, int status,
 		return;
 	}
 	metrics_sample(a->metrics, M_KVS_APPLY, (double)(uv_hrtime() - req->start_ns) / 1e6);
+	/* a missing or unknown session is an error, not a failed lock (Consul: 500) */
+	if (res->nerrors && res->errors[0].code) {
+		api_error(req, 500, "%s", res->errors[0].what);
+		return;
+	}
 	reply_bool(a, req, res->nerrors == 0);
 }
 
@@ -178,13 +186,20 @@ static void kv_put(struct api *a, struct http_request *req)
 		return;
 	if (cas)
 		op.verb = KV_CAS;
-	const struct http_param *s = http_param_get(req, "acquire");
-	if (!s)
-		s = http_param_get(req, "release");
-	if (s) {
-		/* no session can exist until the sessions subsystem lands */
-		api_error(req, 500, "invalid session \"%s\"", s->value);
-		return;
+	const struct http_param *acq = http_param_get(req, "acquire");
+	const struct http_param *rel = http_param_get(req, "release");
+	if (acq) {
+		op.verb = KV_LOCK;
+		op.session = (char *)acq->value;
+		/* lock-delay is wall-clock state: checked here, before the write is
+		 * proposed, never in the FSM (Consul's kvsPreApply) */
+		if (consensus_lock_delayed(a->cons, op.key)) {
+			reply_bool(a, req, false);
+			return;
+		}
+	} else if (rel) {
+		op.verb = KV_UNLOCK;
+		op.session = (char *)rel->value;
 	}
 	if (req->body.len) {
 		op.value = req->body.data;

@@ -56,6 +56,12 @@ static const struct http_route routes[] = {
     {"/v1/health/checks/", true, GET, api_health_checks, 0},
     {"/v1/health/service/", true, GET, api_health_service, 0},
     {"/v1/health/state/", true, GET, api_health_state, 0},
+    {"/v1/session/create", false, PUT, api_session_create, 0},
+    {"/v1/session/destroy/", true, PUT, api_session_destroy, 0},
+    {"/v1/session/renew/", true, PUT, api_session_renew, 0},
+    {"/v1/session/info/", true, GET, api_session_info, 0},
+    {"/v1/session/node/", true, GET, api_session_node, 0},
+    {"/v1/session/list", false, GET, api_session_list, 0},
 };
 
 static void allow_header(struct http_request *req, unsigned methods)

@@ -5,12 +5,14 @@
  * onto catalog_txn_register / catalog_txn_deregister, decides commit or abort,
  * and turns the store's message into the one-error txn_result the proposer
  * reads. A registration is all or nothing, as in Consul, where the whole
- * request is one memdb transaction.
+ * request is one memdb transaction. A successful one then invalidates the
+ * sessions whose node went away or whose checks turned critical or went.
  */
 #include "consensus/catalog_ops.h"
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "state/session.h"
 
 #include <stdlib.h>
 
@@ -24,6 +26,9 @@ int catalog_ops_apply(struct store_txn *t, const struct cmd *c, uint64_t index,
 	else if (c->type == CMD_CATALOG_DEREGISTER)
 		rc = catalog_txn_deregister(t, &c->u.dereg, &why);
 	if (rc == 0) {
+		/* sessions tied to a node or check this changed (Consul's
+		 * checkSessionsTxn): invalidated in the same entry, on every server */
+		session_txn_check_nodes(t);
 		store_txn_commit(t);
 	} else {
 		store_txn_abort(t);

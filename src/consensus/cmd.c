@@ -21,10 +21,9 @@ static const struct {
 	enum cmd_type type;
 	unsigned version;
 } cmd_types[] = {
-    {CMD_KV_TXN, 1},
-    {CMD_KV_REAP, 1},
-    {CMD_CATALOG_REGISTER, 1},
-    {CMD_CATALOG_DEREGISTER, 1},
+    {CMD_KV_TXN, 1},	       {CMD_KV_REAP, 1},
+    {CMD_CATALOG_REGISTER, 1}, {CMD_CATALOG_DEREGISTER, 1},
+    {CMD_SESSION_CREATE, 1},   {CMD_SESSION_DESTROY, 1},
 };
 
 static const char *const verb_names[KV_VERB_COUNT_] = {
@@ -112,6 +111,23 @@ static void encode_register(struct buf *b, const struct cat_register *r)
 		encode_check(b, &r->checks[i]);
 }
 
+static void encode_session(struct buf *b, const struct session *e)
+{
+	wire_put_str(b, e->id);
+	wire_put_str(b, e->name);
+	wire_put_str(b, e->node);
+	wire_put_le(b, e->lock_delay_ns, 8);
+	put_u8(b, (uint8_t)e->behavior);
+	wire_put_str(b, e->ttl);
+	wire_put_list(b, e->node_checks, e->nnode_checks);
+	wire_put_le(b, e->nsvc_checks, 4);
+	for (size_t i = 0; i < e->nsvc_checks; i++) {
+		wire_put_str(b, e->svc_checks[i].id);
+		wire_put_str(b, e->svc_checks[i].ns);
+	}
+	wire_put_list(b, e->checks, e->nchecks);
+}
+
 void cmd_encode(const struct cmd *c, struct buf *out)
 {
 	put_u8(out, (uint8_t)c->type);
@@ -142,6 +158,12 @@ void cmd_encode(const struct cmd *c, struct buf *out)
 		wire_put_str(out, c->u.dereg.node);
 		wire_put_str(out, c->u.dereg.service_id);
 		wire_put_str(out, c->u.dereg.check_id);
+		break;
+	case CMD_SESSION_CREATE:
+		encode_session(out, &c->u.sess);
+		break;
+	case CMD_SESSION_DESTROY:
+		wire_put_str(out, c->u.session_id);
 		break;
 	}
 }
@@ -345,6 +367,28 @@ static int decode_register(struct reader *r, struct cat_register *reg)
 	return r->bad || r->left ? CAIRN_E_PARSE : 0;
 }
 
+static int decode_session(struct reader *r, struct session *e)
+{
+	e->id = get_str(r);
+	e->name = get_str(r);
+	e->node = get_str(r);
+	e->lock_delay_ns = get_le(r, 8);
+	uint64_t b = get_le(r, 1);
+	if (b >= SESSION_BEHAVIOR_COUNT_)
+		r->bad = true;
+	e->behavior = (enum session_behavior)b;
+	e->ttl = get_str(r);
+	e->node_checks = get_list(r, &e->nnode_checks);
+	e->nsvc_checks = get_count(r, 8);
+	e->svc_checks = xcalloc(e->nsvc_checks ? e->nsvc_checks : 1, sizeof(*e->svc_checks));
+	for (size_t i = 0; i < e->nsvc_checks; i++) {
+		e->svc_checks[i].id = get_str(r);
+		e->svc_checks[i].ns = get_str(r);
+	}
+	e->checks = get_list(r, &e->nchecks);
+	return r->bad || r->left ? CAIRN_E_PARSE : 0;
+}
+
 int cmd_decode(const void *data, size_t len, struct cmd *c)
 {
 	struct reader r = {data, len, false};
@@ -378,6 +422,13 @@ int cmd_decode(const void *data, size_t len, struct cmd *c)
 		c->u.dereg.node = get_str(&r);
 		c->u.dereg.service_id = get_str(&r);
 		c->u.dereg.check_id = get_str(&r);
+		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
+		break;
+	case CMD_SESSION_CREATE:
+		rv = decode_session(&r, &c->u.sess);
+		break;
+	case CMD_SESSION_DESTROY:
+		c->u.session_id = get_str(&r);
 		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
 		break;
 	default:
@@ -453,6 +504,22 @@ static void free_register(struct cat_register *reg)
 	free((void *)reg->checks);
 }
 
+/* Decoded sessions only: every pointer is the decoder's (or NULL). */
+static void free_session(struct session *e)
+{
+	free((char *)e->id);
+	free((char *)e->name);
+	free((char *)e->node);
+	free((char *)e->ttl);
+	free_list(e->node_checks, e->nnode_checks);
+	free_list(e->checks, e->nchecks);
+	for (size_t i = 0; e->svc_checks && i < e->nsvc_checks; i++) {
+		free((char *)e->svc_checks[i].id);
+		free((char *)e->svc_checks[i].ns);
+	}
+	free(e->svc_checks);
+}
+
 void cmd_free(struct cmd *c)
 {
 	if (c->type == CMD_KV_TXN && c->u.kv.ops) {
@@ -468,6 +535,10 @@ void cmd_free(struct cmd *c)
 		free((char *)c->u.dereg.node);
 		free((char *)c->u.dereg.service_id);
 		free((char *)c->u.dereg.check_id);
+	} else if (c->type == CMD_SESSION_CREATE) {
+		free_session(&c->u.sess);
+	} else if (c->type == CMD_SESSION_DESTROY) {
+		free((char *)c->u.session_id);
 	}
 	memset(c, 0, sizeof(*c));
 }

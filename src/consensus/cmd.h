@@ -63,12 +63,39 @@
  * Both are applied by catalog_ops.c; the result the proposer claims with
  * fsm_take_result is a struct txn_result with no items and either no error
  * or one error whose text is Consul's message (catalog_ops_error()).
+ *
+ * CMD_SESSION_CREATE body, version 1 (struct session, state/session.h):
+ *   0      ...   str id, str name, str node
+ *   ...    8     lock delay (ns)
+ *   ...    1     behavior (enum session_behavior: 0 release, 1 delete)
+ *   ...    ...   str ttl ("" for none), list node checks,
+ *                4 service check count S (<= CMD_MAX_OPS), then S x
+ *                  (str id, str namespace),
+ *                list checks (legacy)
+ *
+ * CMD_SESSION_DESTROY body, version 1 (also the TTL and API invalidation):
+ *   0      ...   str session id
+ *
+ * Both are applied by session_ops.c with the same one-error txn_result.
+ * Catalog commands also invalidate the sessions tied to what they change
+ * (session_txn_check_nodes), inside the same transaction.
+ *
+ * Command types, in the order they were added (never reuse a number):
+ *
+ *   type  name                    applied by
+ *   1     CMD_KV_TXN              kvops.c
+ *   2     CMD_KV_REAP             fsm.c
+ *   3     CMD_CATALOG_REGISTER    catalog_ops.c
+ *   4     CMD_CATALOG_DEREGISTER  catalog_ops.c
+ *   5     CMD_SESSION_CREATE      session_ops.c
+ *   6     CMD_SESSION_DESTROY     session_ops.c
  */
 #ifndef CAIRN_CONSENSUS_CMD_H
 #define CAIRN_CONSENSUS_CMD_H
 
 #include "base/buf.h"
 #include "state/catalog.h"
+#include "state/session.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,6 +109,8 @@ enum cmd_type {
 	CMD_KV_REAP = 2,
 	CMD_CATALOG_REGISTER = 3,
 	CMD_CATALOG_DEREGISTER = 4,
+	CMD_SESSION_CREATE = 5,
+	CMD_SESSION_DESTROY = 6,
 };
 
 enum kv_verb {
@@ -124,6 +153,8 @@ struct cmd {
 		 * array and string allocated by cmd_decode, freed by cmd_free. */
 		struct cat_register reg;
 		struct cat_deregister dereg; /* CMD_CATALOG_DEREGISTER, likewise */
+		struct session sess;	     /* CMD_SESSION_CREATE, likewise */
+		const char *session_id;	     /* CMD_SESSION_DESTROY, likewise */
 	} u;
 };
 

@@ -75,6 +75,10 @@ bool consensus_known_leader(const struct consensus *c);
 /* Milliseconds since this node last heard from the leader (0 on the leader). */
 uint64_t consensus_last_contact_ms(const struct consensus *c);
 
+/* An acquire of key must be refused now: a session holding it was invalidated
+ * less than its LockDelay ago (lockdelay.h; Consul's KVSLockDelay check). */
+bool consensus_lock_delayed(struct consensus *c, const char *key);
+
 /* Voters' addresses, in configuration order. Returns count; *addrs borrowed. */
 size_t consensus_peers(const struct consensus *c, const char ***addrs);
 

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "consensus/catalog_ops.h"
 #include "consensus/cmd.h"
+#include "consensus/session_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,10 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
 	case CMD_CATALOG_REGISTER:
 	case CMD_CATALOG_DEREGISTER:
 		catalog_ops_apply(t, &c, index, res);
+		break;
+	case CMD_SESSION_CREATE:
+	case CMD_SESSION_DESTROY:
+		session_ops_apply(t, &c, index, res);
 		break;
 	}
 	cmd_free(&c);

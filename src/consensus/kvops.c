@@ -4,6 +4,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "state/session.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ static void add_error(struct txn_result *res, size_t i, const char *fmt, const c
 	else
 		buf_printf(&msg, fmt, (unsigned long long)a, (unsigned long long)b);
 	res->errors = xrealloc(res->errors, (res->nerrors + 1) * sizeof(*res->errors));
-	res->errors[res->nerrors++] = (struct txn_error){i, buf_steal(&msg)};
+	res->errors[res->nerrors++] = (struct txn_error){i, buf_steal(&msg), 0};
 }
 
 static int collect_tree(void *ctx, const struct kv_entry *e)
@@ -58,6 +59,18 @@ static void key_error(struct txn_result *res, size_t i, const char *fmt, const c
 	free(q);
 }
 
+/* Consul's errors for a lock request that cannot be evaluated at all. */
+static void session_error(struct txn_result *res, size_t i, int rv, const char *session)
+{
+	if (rv == CAIRN_E_INVAL)
+		add_error(res, i, "%s", "missing session", 0, 0);
+	else if (rv == CAIRN_E_NOTFOUND)
+		key_error(res, i, "invalid session %s", session);
+	else
+		add_error(res, i, "%s", cairn_strerror(rv), 0, 0);
+	res->errors[res->nerrors - 1].code = rv;
+}
+
 /* One write op through t; returns 0 or CAIRN_E_CAS (error recorded). */
 static int eval_write(struct store *s, struct store_txn *t, const struct kv_op *op, size_t i,
 		      struct txn_result *res)
@@ -82,11 +95,22 @@ static int eval_write(struct store *s, struct store_txn *t, const struct kv_op *
 			key_error(res, i, "failed to delete key %s, index is stale", op->key);
 		return rv ? CAIRN_E_CAS : 0;
 	case KV_LOCK:
+		rv = kv_txn_lock(t, op->key, op->value, op->value_len, op->flags, op->session);
+		if (rv == CAIRN_E_CAS)
+			key_error(res, i, "failed to lock key %s, lock is already held", op->key);
+		else if (rv)
+			session_error(res, i, rv, op->session);
+		break;
 	case KV_UNLOCK:
-		/* Sessions arrive with the sessions subsystem; until then no lock can
-		 * be valid, which is what Consul says for an unknown session. */
-		key_error(res, i, "invalid session %s", op->session ? op->session : "");
-		return CAIRN_E_CAS;
+		rv = kv_txn_unlock(t, op->key, op->value, op->value_len, op->flags, op->session);
+		if (rv == CAIRN_E_CAS)
+			key_error(res, i,
+				  "failed to unlock key %s, lock isn't held, or is held by another "
+				  "session",
+				  op->key);
+		else if (rv)
+			session_error(res, i, rv, op->session);
+		break;
 	default:
 		return CAIRN_E_INVAL;
 	}
@@ -138,11 +162,21 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 		return 0;
 	case KV_CHECK_SESSION:
 		if (!e) {
-			key_error(res, i, "key %s doesn't exist", op->key);
+			key_error(res, i, "failed to check session, key %s doesn't exist", op->key);
 			return CAIRN_E_CAS;
 		}
-		if (!e->session || !op->session || strcmp(e->session, op->session) != 0) {
-			key_error(res, i, "failed to check session on key %s", op->key);
+		if (strcmp(e->session ? e->session : "", op->session ? op->session : "") != 0) {
+			char *q = quoted(op->key);
+			char *cur = quoted(e->session ? e->session : "");
+			char *want = quoted(op->session ? op->session : "");
+			struct buf m = BUF_INIT;
+			buf_printf(&m, "failed session check for key %s, current session %s != %s",
+				   q, cur, want);
+			add_error(res, i, "%s", m.data, 0, 0);
+			buf_free(&m);
+			free(q);
+			free(cur);
+			free(want);
 			return CAIRN_E_CAS;
 		}
 		add_item(res, e, false);

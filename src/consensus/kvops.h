@@ -8,6 +8,9 @@
  * from the store without Raft); with a transaction, writes go through it and the
  * caller commits or aborts according to the result. Pure: loop thread, no I/O.
  *
+ * lock/unlock follow Consul's kvsLockTxn/kvsUnlockTxn (state/session.h); an
+ * acquire refused by lock-delay never gets here (the endpoint checks first).
+ *
  * Results follow Consul: set/cas/lock/unlock/check-index/check-session/
  * check-not-exists... return the entry without its value, get returns it with the
  * value, get-tree one result per entry, delete verbs nothing.
@@ -26,6 +29,8 @@ struct txn_item {
 struct txn_error {
 	size_t op_index;
 	char *what;
+	int code; /* 0: a condition did not hold; else the request itself is bad
+		     (missing or unknown session): the KV endpoint answers 500 */
 };
 
 struct txn_result {

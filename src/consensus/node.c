@@ -8,6 +8,8 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "consensus/fsm.h"
+#include "consensus/lockdelay.h"
+#include "state/session.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -44,6 +46,7 @@ struct consensus {
 	size_t npeers;
 	void (*close_cb)(void *arg);
 	void *close_arg;
+	struct lock_delay delays; /* keys released by invalidations (lockdelay.h) */
 };
 
 struct apply_req {
@@ -217,12 +220,26 @@ static int bootstrap(struct consensus *c, uint64_t id, struct buf *err)
 	return 0;
 }
 
+/* The FSM's invalidations report released keys here, on every server. */
+static void on_lock_delay(void *ctx, const char *key, uint64_t delay_ns)
+{
+	struct consensus *c = ctx;
+	lock_delay_set(&c->delays, key, uv_now(c->loop), delay_ns);
+}
+
+bool consensus_lock_delayed(struct consensus *c, const char *key)
+{
+	return lock_delay_until(&c->delays, key, uv_now(c->loop)) != 0;
+}
+
 int consensus_start(uv_loop_t *loop, struct store *store, const struct consensus_config *cfg,
 		    struct consensus **out, struct buf *err)
 {
 	struct consensus *c = xcalloc(1, sizeof(*c));
 	c->loop = loop;
 	c->store = store;
+	lock_delay_init(&c->delays);
+	store_set_lock_delay_fn(store, on_lock_delay, c);
 	c->dir = xstrdup(cfg->dir);
 	c->address = xstrdup(cfg->address);
 	*out = NULL;
@@ -248,6 +265,8 @@ static void transport_freed(struct consensus *c)
 	void (*cb)(void *) = c->close_cb;
 	void *arg = c->close_arg;
 	fsm_close(&c->fsm);
+	store_set_lock_delay_fn(c->store, NULL, NULL);
+	lock_delay_free(&c->delays);
 	free(c->peers);
 	free(c->dir);
 	free(c->address);

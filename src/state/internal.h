@@ -3,14 +3,16 @@
  * constructors, shared by store.c, txn.c, watch.c and snapshot.c.
  *
  * One struct store owns: the KV tree (kvtree.h), the reap floor, the watcher
- * registry (watch.h) and one reusable transaction (only one is ever open, so
- * begin/commit allocate nothing once the undo log has grown). Loop thread only.
+ * registry (watch.h), the catalog, the session table (session_int.h) and one
+ * reusable transaction (only one is ever open, so begin/commit allocate
+ * nothing once the undo log has grown). Loop thread only.
  */
 #ifndef CAIRN_STATE_INTERNAL_H
 #define CAIRN_STATE_INTERNAL_H
 
 #include "state/catalog_int.h"
 #include "state/kvtree.h"
+#include "state/session_int.h"
 #include "state/store.h"
 #include "state/watch.h"
 
@@ -51,6 +53,7 @@ struct store {
 	struct store_txn txn;	/* the one write transaction */
 	struct watch_reg watch; /* watchers, fired list */
 	struct catalog *cat;	/* nodes, services, checks (catalog_int.h) */
+	struct sess_table sess; /* sessions (session_int.h) */
 };
 
 /* A new live entry (refs 1). session NULL: unlocked; val NULL: no value. */
@@ -58,6 +61,9 @@ struct kv_entry *kv_entry_new(const char *key, size_t klen, const void *val, siz
 			      const char *session, size_t slen);
 /* A tombstone for key deleted at index (refs 1). */
 struct kv_entry *kv_tomb_new(const char *key, size_t klen, uint64_t index);
+
+/* Clear the lock holder of key, keeping its value (session invalidation). */
+int kv_txn_release(struct store_txn *t, const char *key);
 
 /* Free the transaction's buffers (store_free). */
 void txn_free(struct store_txn *t);

@@ -8,13 +8,15 @@
  * store index). Records are then ordered (a linear check, since our encoder
  * writes key order; a sort otherwise), merged, and the tree is built balanced
  * in O(n). Catalog sections are decoded and built into a fresh catalog by
- * catalog_restore.c, with the same all-or-nothing rule. Only when all of that passed is the store's
- * content replaced and every watcher fired; on any error the new entries are dropped and the store
- * is exactly as before. Loop thread.
+ * catalog_restore.c, session sections into a fresh table by session_snap.c,
+ * with the same all-or-nothing rule. Only when all of that passed is the
+ * store's content replaced and every watcher fired; on any error the new
+ * entries are dropped and the store is exactly as before. Loop thread.
  */
 #include "state/snapshot.h"
 
 #include "state/catalog_snap.h"
+#include "state/session_snap.h"
 #include "state/internal.h"
 
 #include "base/alloc.h"
@@ -72,11 +74,12 @@ struct slots {
 
 /* What restore builds before it touches the store. */
 struct restoring {
-	struct slots live;	   /* KV entries */
-	struct slots tombs;	   /* KV tombstones */
-	uint64_t index;		   /* store index */
-	uint64_t floor;		   /* reap floor */
-	struct cat_restoring *cat; /* catalog records (catalog_restore.c) */
+	struct slots live;	     /* KV entries */
+	struct slots tombs;	     /* KV tombstones */
+	uint64_t index;		     /* store index */
+	uint64_t floor;		     /* reap floor */
+	struct cat_restoring *cat;   /* catalog records (catalog_restore.c) */
+	struct sess_restoring *sess; /* session records (session_snap.c) */
 };
 
 static void slots_add(struct slots *s, struct kv_entry *e, bool tomb)
@@ -203,6 +206,24 @@ static int decode_cat_indexes(struct restoring *rs, struct reader *r)
 	return decode_cat(rs, r, SNAP_SEC_CAT_INDEXES);
 }
 
+static int decode_sess(struct restoring *rs, struct reader *r, uint32_t section)
+{
+	const unsigned char *p = r->p;
+	int rc = sess_restore_record(rs->sess, section, &p, r->end);
+	r->p = p;
+	return rc;
+}
+
+static int decode_sessions(struct restoring *rs, struct reader *r)
+{
+	return decode_sess(rs, r, SNAP_SEC_SESSIONS);
+}
+
+static int decode_sess_indexes(struct restoring *rs, struct reader *r)
+{
+	return decode_sess(rs, r, SNAP_SEC_SESSION_INDEXES);
+}
+
 /* The tables a snapshot can hold: one row per section id. */
 static const struct {
 	uint32_t id;
@@ -214,6 +235,8 @@ static const struct {
     {SNAP_SEC_CAT_SERVICES, decode_cat_services},
     {SNAP_SEC_CAT_CHECKS, decode_cat_checks},
     {SNAP_SEC_CAT_INDEXES, decode_cat_indexes},
+    {SNAP_SEC_SESSIONS, decode_sessions},
+    {SNAP_SEC_SESSION_INDEXES, decode_sess_indexes},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -262,6 +285,7 @@ static int decode(struct restoring *rs, const unsigned char *data, size_t len)
 	get_u64(&r, &rs->index);
 	get_u64(&r, &rs->floor);
 	rs->cat = cat_restoring_new(rs->index);
+	rs->sess = sess_restoring_new(rs->index);
 	uint32_t seen = 0;
 	while (r.p < r.end) {
 		int rc = decode_section(rs, &r, &seen);
@@ -274,16 +298,22 @@ static int decode(struct restoring *rs, const unsigned char *data, size_t len)
 int store_restore(struct store *s, const void *data, size_t len)
 {
 	assert(!s->txn_open);
-	struct restoring rs = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, NULL};
+	struct restoring rs = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, NULL, NULL};
 	struct slots all = {NULL, 0, 0};
 	struct catalog *cat = NULL;
+	struct sess_table sess;
+	sess_table_init(&sess);
 	int rc = decode(&rs, data, len);
 	if (!rc && merge(&rs, &all))
 		rc = CAIRN_E_PARSE; /* a key twice */
+	if (!rc && sess_restore_build(rs.sess, &sess))
+		rc = CAIRN_E_PARSE; /* two sessions with one ID */
 	if (!rc && !(cat = cat_restore_build(rs.cat)))
 		rc = CAIRN_E_PARSE; /* a catalog that does not hold together */
 	cat_restoring_free(rs.cat);
+	sess_restoring_free(rs.sess);
 	if (rc) {
+		sess_table_free(&sess);
 		free(all.v); /* holds no references of its own */
 		slots_free(&rs.live);
 		slots_free(&rs.tombs);
@@ -291,6 +321,10 @@ int store_restore(struct store *s, const void *data, size_t len)
 	}
 	catalog_free(s->cat);
 	s->cat = cat;
+	sess.delay_fn = s->sess.delay_fn; /* the sink belongs to the store's owner */
+	sess.delay_ctx = s->sess.delay_ctx;
+	sess_table_free(&s->sess);
+	s->sess = sess;
 	kvt_clear(&s->kv);
 	kvt_build(&s->kv, all.v, all.n); /* the references move into the tree */
 	free(all.v);

@@ -39,6 +39,8 @@
  *
  * Sections 3-6 hold the catalog (nodes, services, checks, indexes); their
  * records are drawn in catalog_snap.c, and they are left out when empty.
+ * Sections 7-8 hold the sessions and their indexes (session_snap.c), also
+ * left out when empty.
  *
  * A missing section is an empty table, so a subsystem adds a table with an id
  * in snapshot.h, an encoder call in store_frozen_encode and a decoder row in
@@ -49,6 +51,7 @@
 #include "state/snapshot.h"
 
 #include "state/catalog_snap.h"
+#include "state/session_snap.h"
 #include "state/internal.h"
 
 #include "base/alloc.h"
@@ -58,13 +61,14 @@
 #include <string.h>
 
 struct store_frozen {
-	uint64_t index;		 /* store index at freeze */
-	uint64_t floor;		 /* reap floor at freeze */
-	struct kv_entry **live;	 /* live entries in key order (a reference each) */
-	size_t nlive;		 /* entries in live */
-	struct kv_entry **tombs; /* tombstones in key order (a reference each) */
-	size_t ntombs;		 /* entries in tombs */
-	struct cat_frozen *cat;	 /* catalog entries and indexes (catalog_snap.c) */
+	uint64_t index;		  /* store index at freeze */
+	uint64_t floor;		  /* reap floor at freeze */
+	struct kv_entry **live;	  /* live entries in key order (a reference each) */
+	size_t nlive;		  /* entries in live */
+	struct kv_entry **tombs;  /* tombstones in key order (a reference each) */
+	size_t ntombs;		  /* entries in tombs */
+	struct cat_frozen *cat;	  /* catalog entries and indexes (catalog_snap.c) */
+	struct sess_frozen *sess; /* sessions and their indexes (session_snap.c) */
 };
 
 uint64_t snapshot_checksum(const void *data, size_t len)
@@ -111,6 +115,7 @@ struct store_frozen *store_freeze(struct store *s)
 	ref_all(f->live, f->nlive);
 	ref_all(f->tombs, f->ntombs);
 	f->cat = cat_freeze(s->cat);
+	f->sess = sess_freeze(&s->sess);
 	return f;
 }
 
@@ -123,6 +128,7 @@ void store_frozen_release(struct store_frozen *f)
 	free(f->live);
 	free(f->tombs);
 	cat_frozen_release(f->cat);
+	sess_frozen_release(f->sess);
 	free(f);
 }
 
@@ -218,6 +224,21 @@ static void encode_cat(const struct store_frozen *f, struct buf *out, uint32_t i
 	put_u64(p, out->len - head - SNAPSHOT_SECTION_SIZE);
 }
 
+/* A session section, left out when empty (like the catalog's). */
+static void encode_sess(const struct store_frozen *f, struct buf *out, uint32_t id)
+{
+	size_t count = sess_frozen_count(f->sess, id);
+	if (!count)
+		return;
+	size_t head = out->len;
+	grow_by(out, SNAPSHOT_SECTION_SIZE);
+	sess_frozen_records(f->sess, id, out);
+	char *p = out->data + head;
+	p = put_u32(p, id);
+	p = put_u64(p, count);
+	put_u64(p, out->len - head - SNAPSHOT_SECTION_SIZE);
+}
+
 void store_frozen_encode(const struct store_frozen *f, struct buf *out)
 {
 	size_t start = out->len;
@@ -232,6 +253,8 @@ void store_frozen_encode(const struct store_frozen *f, struct buf *out)
 	encode_cat(f, out, SNAP_SEC_CAT_SERVICES);
 	encode_cat(f, out, SNAP_SEC_CAT_CHECKS);
 	encode_cat(f, out, SNAP_SEC_CAT_INDEXES);
+	encode_sess(f, out, SNAP_SEC_SESSIONS);
+	encode_sess(f, out, SNAP_SEC_SESSION_INDEXES);
 	uint64_t sum = snapshot_checksum(out->data + start, out->len - start);
 	put_u64(grow_by(out, 8), sum);
 }

@@ -23,12 +23,14 @@
 
 /* Section table ids. Never reuse a retired id. */
 enum snapshot_section {
-	SNAP_SEC_KV = 1,	   /* live KV entries */
-	SNAP_SEC_KV_TOMBS = 2,	   /* KV tombstones */
-	SNAP_SEC_CAT_NODES = 3,	   /* catalog nodes (and their per-node index) */
-	SNAP_SEC_CAT_SERVICES = 4, /* catalog service instances */
-	SNAP_SEC_CAT_CHECKS = 5,   /* catalog checks */
-	SNAP_SEC_CAT_INDEXES = 6,  /* catalog table indexes, floors, per-name indexes */
+	SNAP_SEC_KV = 1,	      /* live KV entries */
+	SNAP_SEC_KV_TOMBS = 2,	      /* KV tombstones */
+	SNAP_SEC_CAT_NODES = 3,	      /* catalog nodes (and their per-node index) */
+	SNAP_SEC_CAT_SERVICES = 4,    /* catalog service instances */
+	SNAP_SEC_CAT_CHECKS = 5,      /* catalog checks */
+	SNAP_SEC_CAT_INDEXES = 6,     /* catalog table indexes, floors, per-name indexes */
+	SNAP_SEC_SESSIONS = 7,	      /* sessions (session_snap.c) */
+	SNAP_SEC_SESSION_INDEXES = 8, /* session table, id floor and per-node indexes */
 };
 
 /* The trailer: 64-bit FNV-1a of every byte before it. */

@@ -25,6 +25,7 @@ struct store *store_new(void)
 	s->txn.s = s;
 	watch_reg_init(&s->watch);
 	s->cat = catalog_new();
+	sess_table_init(&s->sess);
 	return s;
 }
 
@@ -35,6 +36,7 @@ void store_free(struct store *s)
 	assert(!s->txn_open);
 	kvt_clear(&s->kv);
 	catalog_free(s->cat);
+	sess_table_free(&s->sess);
 	watch_reg_free(&s->watch);
 	txn_free(&s->txn);
 	free(s);

@@ -69,6 +69,7 @@ void store_txn_commit(struct store_txn *t)
 	for (size_t i = 0; i < t->n; i++)
 		kv_entry_unref(t->log[i].prev);
 	catalog_txn_commit(s, t->index);
+	session_txn_commit(s, t->index);
 	finish(t);
 }
 
@@ -87,6 +88,7 @@ void store_txn_abort(struct store_txn *t)
 	}
 	t->s->floor = t->floor_before;
 	catalog_txn_abort(t->s);
+	session_txn_abort(t->s);
 	finish(t);
 }
 
@@ -113,6 +115,7 @@ struct op {
 	uint64_t cas;	       /* cas operations: expected ModifyIndex */
 	struct kv_entry *made; /* what the operation stored, if anything */
 	int rc;		       /* 0 or CAIRN_E_CAS */
+	const char *session;   /* lock/unlock: the session */
 };
 
 static const struct kv_entry *live_of(struct kvt_slot cur)
@@ -183,7 +186,7 @@ static int run(struct op *op, kvt_make_fn make)
 
 int kv_txn_set(struct store_txn *t, const char *key, const void *val, size_t len, uint64_t flags)
 {
-	struct op op = {t, key, strlen(key), val, len, flags, 0, NULL, 0};
+	struct op op = {t, key, strlen(key), val, len, flags, 0, NULL, 0, NULL};
 	if (op.klen >= UINT32_MAX || (val && len >= UINT32_MAX))
 		return CAIRN_E_TOOBIG; /* the snapshot format stores 32-bit lengths */
 	return run(&op, make_set);
@@ -192,7 +195,7 @@ int kv_txn_set(struct store_txn *t, const char *key, const void *val, size_t len
 int kv_txn_cas(struct store_txn *t, const char *key, const void *val, size_t len, uint64_t flags,
 	       uint64_t cas)
 {
-	struct op op = {t, key, strlen(key), val, len, flags, cas, NULL, 0};
+	struct op op = {t, key, strlen(key), val, len, flags, cas, NULL, 0, NULL};
 	if (op.klen >= UINT32_MAX || (val && len >= UINT32_MAX))
 		return CAIRN_E_TOOBIG;
 	return run(&op, make_cas);
@@ -200,13 +203,13 @@ int kv_txn_cas(struct store_txn *t, const char *key, const void *val, size_t len
 
 int kv_txn_delete(struct store_txn *t, const char *key)
 {
-	struct op op = {t, key, strlen(key), NULL, 0, 0, 0, NULL, 0};
+	struct op op = {t, key, strlen(key), NULL, 0, 0, 0, NULL, 0, NULL};
 	return run(&op, make_delete);
 }
 
 int kv_txn_delete_cas(struct store_txn *t, const char *key, uint64_t cas)
 {
-	struct op op = {t, key, strlen(key), NULL, 0, 0, cas, NULL, 0};
+	struct op op = {t, key, strlen(key), NULL, 0, 0, cas, NULL, 0, NULL};
 	return run(&op, make_delete_cas);
 }
 
@@ -257,4 +260,95 @@ int kv_txn_reap(struct store_txn *t, uint64_t upto)
 	if (upto > s->floor)
 		s->floor = upto;
 	return 0;
+}
+
+/* ---- locks (Consul's kvsLockTxn / kvsUnlockTxn; see session.h) ---- */
+
+static bool same_session(const char *a, const char *b)
+{
+	return a && b && cat_fold_cmp(a, b) == 0;
+}
+
+/* A new entry with op's value and flags, holder `session`, indexes from old. */
+static struct kv_entry *locked_entry(struct op *op, const struct kv_entry *old, const char *session,
+				     uint64_t lock_index)
+{
+	struct kv_entry *e = kv_entry_new(op->key, op->klen, op->val, op->len, session,
+					  session ? strlen(session) : 0);
+	e->flags = op->flags;
+	e->modify_index = op->t->index;
+	e->create_index = old ? old->create_index : op->t->index;
+	e->lock_index = lock_index;
+	return op->made = e;
+}
+
+static struct kv_entry *make_lock(void *ctx, struct kvt_slot cur, bool *tomb)
+{
+	struct op *op = ctx;
+	const struct kv_entry *old = live_of(cur);
+	uint64_t lock_index = 1;
+	if (old && old->session && !same_session(old->session, op->session)) {
+		op->rc = CAIRN_E_CAS; /* someone else holds it */
+		return NULL;
+	}
+	if (old)
+		lock_index = old->session ? old->lock_index : old->lock_index + 1;
+	*tomb = false;
+	return locked_entry(op, old, op->session, lock_index);
+}
+
+static struct kv_entry *make_unlock(void *ctx, struct kvt_slot cur, bool *tomb)
+{
+	struct op *op = ctx;
+	const struct kv_entry *old = live_of(cur);
+	if (!old || !same_session(old->session, op->session)) {
+		op->rc = CAIRN_E_CAS;
+		return NULL;
+	}
+	*tomb = false;
+	return locked_entry(op, old, NULL, old->lock_index);
+}
+
+/* Invalidation: the holder goes, the value and flags stay. */
+static struct kv_entry *make_release(void *ctx, struct kvt_slot cur, bool *tomb)
+{
+	struct op *op = ctx;
+	const struct kv_entry *old = live_of(cur);
+	if (!old || !old->session)
+		return NULL;
+	op->val = old->value;
+	op->len = old->value_len;
+	op->flags = old->flags;
+	*tomb = false;
+	return locked_entry(op, old, NULL, old->lock_index);
+}
+
+int kv_txn_lock(struct store_txn *t, const char *key, const void *val, size_t len, uint64_t flags,
+		const char *session)
+{
+	struct op op = {t, key, strlen(key), val, len, flags, 0, NULL, 0, session};
+	if (!session || !*session)
+		return CAIRN_E_INVAL;
+	if (!session_get(t->s, session))
+		return CAIRN_E_NOTFOUND;
+	if (op.klen >= UINT32_MAX || (val && len >= UINT32_MAX))
+		return CAIRN_E_TOOBIG;
+	return run(&op, make_lock);
+}
+
+int kv_txn_unlock(struct store_txn *t, const char *key, const void *val, size_t len, uint64_t flags,
+		  const char *session)
+{
+	struct op op = {t, key, strlen(key), val, len, flags, 0, NULL, 0, session};
+	if (!session || !*session)
+		return CAIRN_E_INVAL;
+	if (op.klen >= UINT32_MAX || (val && len >= UINT32_MAX))
+		return CAIRN_E_TOOBIG;
+	return run(&op, make_unlock);
+}
+
+int kv_txn_release(struct store_txn *t, const char *key)
+{
+	struct op op = {t, key, strlen(key), NULL, 0, 0, 0, NULL, 0, NULL};
+	return run(&op, make_release);
 }
