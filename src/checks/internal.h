@@ -24,6 +24,7 @@
 #define CAIRN_CHECKS_INTERNAL_H
 
 #include "checks/check.h"
+#include "checks/curl.h"
 #include "base/buf.h"
 
 #include <curl/curl.h>
@@ -104,33 +105,12 @@ int check_target_begin(uv_loop_t *loop, const char *net, const char *target, int
 /* Go's lower-case text for an errno (uv error codes are negative errno). */
 const char *check_errno_text(int uv_err);
 
-/* Shared libuv-driven CURLM (curl.c). A request is an easy handle plus a
- * completion callback, called once with curl's result unless cancelled. */
-struct check_curl_req;
-typedef void (*check_curl_done_fn)(struct check_curl_req *r, CURLcode res);
-struct check_curl_req {
-	CURL *easy;		       /* set up by the caller before check_curl_add */
-	check_curl_done_fn done;       /* completion */
-	void *data;		       /* caller's */
-	struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO list, freed with the request */
-	char errbuf[CURL_ERROR_SIZE];  /* curl's message for res */
-};
-/* Create the easy handle with the settings every check shares. */
-void check_curl_req_init(struct check_runtime *rt, struct check_curl_req *r,
-			 check_curl_done_fn done, void *data);
-int check_curl_add(struct check_runtime *rt, struct check_curl_req *r);
-/* Remove without calling done (safe if not added) and free the easy handle. */
-void check_curl_cancel(struct check_runtime *rt, struct check_curl_req *r);
-/* Free the easy handle after done ran. */
-void check_curl_req_free(struct check_runtime *rt, struct check_curl_req *r);
+/* The shared CURLM (checks/curl.h) and its internal parts (curl.c). */
 /* Close the runtime's CURLM and handles; cb when all handles are closed. */
 void check_curl_close(struct check_runtime *rt, void (*cb)(struct check_runtime *rt));
 /* Set the URL, and with tls_opts the definition's TLS settings (skip verify;
  * server name via CONNECT_TO plus a Host header appended to *hdrs). */
 int check_curl_url(struct check_curl_req *r, const struct checkdef *d, const char *url,
 		   bool tls_opts, struct curl_slist **hdrs);
-/* Go's text for a transport error ("dial tcp 127.0.0.1:1: connect: connection
- * refused", "context deadline exceeded ...") from a finished request. */
-void check_curl_error_text(struct check_curl_req *r, CURLcode res, struct buf *out);
 
 #endif
