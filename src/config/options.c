@@ -150,7 +150,7 @@ const struct opt config_options[] = {
 	R("gossip_lan.probe_timeout", D, 0, "500ms", "100ms", NULL, "GossipLANProbeTimeout", gossip_lan.probe_timeout),
 	R("gossip_lan.suspicion_mult", I, 0, "4", "3", NULL, "GossipLANSuspicionMult", gossip_lan.suspicion_mult),
 	R("gossip_lan.retransmit_mult", I, 0, "4", NULL, NULL, "GossipLANRetransmitMult", gossip_lan.retransmit_mult),
-	R("gossip_wan.gossip_nodes", I, 0, "3", NULL, NULL, "GossipWANGossipNodes", gossip_wan.gossip_nodes),
+	R("gossip_wan.gossip_nodes", I, 0, "4", NULL, NULL, "GossipWANGossipNodes", gossip_wan.gossip_nodes),
 	R("gossip_wan.gossip_interval", D, 0, "500ms", "100ms", NULL, "GossipWANGossipInterval", gossip_wan.gossip_interval),
 	R("gossip_wan.probe_interval", D, 0, "5s", "100ms", NULL, "GossipWANProbeInterval", gossip_wan.probe_interval),
 	R("gossip_wan.probe_timeout", D, 0, "3s", "100ms", NULL, "GossipWANProbeTimeout", gossip_wan.probe_timeout),

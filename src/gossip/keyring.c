@@ -1,0 +1,280 @@
+/*
+ * The keyring's keys and operations, and the verify_incoming/outgoing policy (see
+ * keyring.h). Files are in keyring_file.c.
+ *
+ * Keys are compared in full (length and bytes). Memory that held key material is
+ * wiped before it is freed or reused.
+ */
+#include "gossip/keyring.h"
+
+#include "base/alloc.h"
+#include "base/b64.h"
+#include "base/err.h"
+
+#include <openssl/crypto.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int fail(char *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, KEYRING_ERR_MAX, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+void keyring_init(struct keyring *kr)
+{
+	kr->keys = NULL;
+	kr->n = 0;
+	kr->cap = 0;
+}
+
+void keyring_free(struct keyring *kr)
+{
+	if (kr->keys)
+		OPENSSL_cleanse(kr->keys, kr->cap * sizeof(kr->keys[0]));
+	free(kr->keys);
+	keyring_init(kr);
+}
+
+/* ---- base64 text <-> key ---- */
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static bool is_newline(char c)
+{
+	return c == '\r' || c == '\n';
+}
+
+/* Index of the first non-newline at or after i, or n. */
+static size_t skip_newlines(const char *s, size_t n, size_t i)
+{
+	while (i < n && is_newline(s[i]))
+		i++;
+	return i;
+}
+
+/*
+ * The input offset Go's base64.StdEncoding reports for bad text: the first character
+ * outside the alphabet, a misplaced '=', anything after the padding, or the start
+ * of an incomplete last quantum. Called only once decoding failed.
+ */
+static size_t bad_offset(const char *s, size_t n)
+{
+	size_t j = 0; /* characters of the current quantum seen */
+	for (size_t i = 0; i < n; i++) {
+		if (is_newline(s[i]))
+			continue;
+		if (b64val(s[i]) >= 0) {
+			j = (j + 1) % 4;
+			continue;
+		}
+		if (s[i] != '=' || j < 2)
+			return i;
+		size_t k = i + 1;
+		if (j == 2) { /* "xx" must be followed by "==" */
+			k = skip_newlines(s, n, k);
+			if (k == n)
+				return n;
+			if (s[k] != '=')
+				return k - 1;
+			k++;
+		}
+		k = skip_newlines(s, n, k);
+		return k; /* anything after the padding, or n if nothing */
+	}
+	return j ? n - j : n;
+}
+
+/* Decode text; check_len also requires a valid key length. */
+static int decode(const char *text, struct gkey *out, bool check_len, char *err)
+{
+	size_t n = strlen(text);
+	char *clean = xmalloc(n + 1);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_newline(text[i]))
+			clean[m++] = text[i];
+	struct buf b = BUF_INIT;
+	int rc = 0;
+	if (b64_decode(&b, clean, m) != 0)
+		rc = fail(err, CAIRN_E_INVAL, "illegal base64 data at input byte %zu",
+			  bad_offset(text, n));
+	else if (b.len > GKEY_MAX || (check_len && !gkey_valid_len(b.len)))
+		rc = fail(err, CAIRN_E_INVAL, "key size must be 16, 24 or 32 bytes");
+	if (rc == 0) {
+		memset(out, 0, sizeof(*out));
+		out->len = (uint8_t)b.len;
+		if (b.len)
+			memcpy(out->b, b.data, b.len);
+	}
+	if (b.data)
+		OPENSSL_cleanse(b.data, b.cap);
+	OPENSSL_cleanse(clean, n + 1);
+	free(clean);
+	buf_free(&b);
+	return rc;
+}
+
+int keyring_decode_key(const char *text, struct gkey *out, char *err)
+{
+	return decode(text, out, true, err);
+}
+
+void keyring_encode_key(const struct gkey *k, struct buf *out)
+{
+	b64_encode(out, k->b, k->len);
+}
+
+/* ---- operations ---- */
+
+const struct gkey *keyring_primary(const struct keyring *kr)
+{
+	return kr->n ? &kr->keys[0] : NULL;
+}
+
+static bool same(const struct gkey *a, const struct gkey *b)
+{
+	return a->len == b->len && CRYPTO_memcmp(a->b, b->b, a->len) == 0;
+}
+
+/* Index of k in kr, or -1. */
+static long find(const struct keyring *kr, const struct gkey *k)
+{
+	for (size_t i = 0; i < kr->n; i++)
+		if (same(&kr->keys[i], k))
+			return (long)i;
+	return -1;
+}
+
+int keyring_install_key(struct keyring *kr, const struct gkey *k, char *err)
+{
+	if (!gkey_valid_len(k->len))
+		return fail(err, CAIRN_E_INVAL, "Invalid key: key size must be 16, 24 or 32 bytes");
+	if (find(kr, k) >= 0)
+		return 0;
+	if (kr->n == kr->cap) {
+		/* grow by copying, so no stale key material is left in freed memory */
+		size_t cap = kr->cap ? kr->cap * 2 : 4;
+		struct gkey *keys = xcalloc(cap, sizeof(*keys));
+		if (kr->n)
+			memcpy(keys, kr->keys, kr->n * sizeof(*keys));
+		size_t n = kr->n;
+		keyring_free(kr);
+		kr->keys = keys;
+		kr->n = n;
+		kr->cap = cap;
+	}
+	kr->keys[kr->n++] = *k;
+	return 0;
+}
+
+int keyring_install(struct keyring *kr, const char *text, char *err)
+{
+	struct gkey k;
+	char why[KEYRING_ERR_MAX];
+	int rc = decode(text, &k, true, why);
+	if (rc != 0)
+		return fail(err, rc, "Invalid key: %s", why);
+	rc = keyring_install_key(kr, &k, err);
+	OPENSSL_cleanse(&k, sizeof(k));
+	return rc;
+}
+
+int keyring_use(struct keyring *kr, const char *text, char *err)
+{
+	struct gkey k;
+	char why[KEYRING_ERR_MAX];
+	int rc = decode(text, &k, false, why);
+	if (rc != 0)
+		return fail(err, rc, "Invalid key: %s", why);
+	long i = find(kr, &k);
+	OPENSSL_cleanse(&k, sizeof(k));
+	if (i < 0)
+		return fail(err, CAIRN_E_NOTFOUND, "Requested key is not in the keyring");
+	struct gkey chosen = kr->keys[i];
+	memmove(&kr->keys[1], &kr->keys[0], (size_t)i * sizeof(kr->keys[0]));
+	kr->keys[0] = chosen;
+	OPENSSL_cleanse(&chosen, sizeof(chosen));
+	return 0;
+}
+
+int keyring_remove(struct keyring *kr, const char *text, char *err)
+{
+	struct gkey k;
+	char why[KEYRING_ERR_MAX];
+	int rc = decode(text, &k, false, why);
+	if (rc != 0)
+		return fail(err, rc, "Invalid key: %s", why);
+	long i = find(kr, &k);
+	OPENSSL_cleanse(&k, sizeof(k));
+	if (i == 0)
+		return fail(err, CAIRN_E_INVAL, "Removing the primary key is not allowed");
+	if (i < 0)
+		return 0; /* memberlist: removing an absent key succeeds */
+	size_t tail = kr->n - (size_t)i - 1;
+	memmove(&kr->keys[i], &kr->keys[i + 1], tail * sizeof(kr->keys[0]));
+	kr->n--;
+	OPENSSL_cleanse(&kr->keys[kr->n], sizeof(kr->keys[0]));
+	return 0;
+}
+
+void keyring_key_text(const struct keyring *kr, size_t i, struct buf *out)
+{
+	if (i < kr->n)
+		keyring_encode_key(&kr->keys[i], out);
+}
+
+/* ---- policy ---- */
+
+bool keyring_encrypt_outgoing(const struct keyring *kr, bool verify_outgoing)
+{
+	return kr->n > 0 && verify_outgoing;
+}
+
+enum keyring_in keyring_incoming_packet(const struct keyring *kr, bool verify_incoming, int open_rc)
+{
+	if (kr->n == 0)
+		return KEYRING_IN_PLAIN;
+	if (open_rc == 0)
+		return KEYRING_IN_DECRYPTED;
+	return verify_incoming ? KEYRING_IN_DROP : KEYRING_IN_PLAIN;
+}
+
+enum keyring_in keyring_incoming_stream(const struct keyring *kr, bool verify_incoming,
+					bool encrypted, int open_rc, const char **why)
+{
+	const char *reason = NULL;
+	enum keyring_in r = KEYRING_IN_PLAIN;
+	if (encrypted && kr->n == 0) {
+		reason = "Remote state is encrypted and encryption is not configured";
+		r = KEYRING_IN_DROP;
+	} else if (encrypted) {
+		r = open_rc == 0 ? KEYRING_IN_DECRYPTED : KEYRING_IN_DROP;
+		if (open_rc != 0)
+			reason = "No installed keys could decrypt the message";
+	} else if (kr->n > 0 && verify_incoming) {
+		reason = "Encryption is configured but remote state is not encrypted";
+		r = KEYRING_IN_DROP;
+	}
+	if (why)
+		*why = reason;
+	return r;
+}
