@@ -49,6 +49,9 @@ fuzz:
 bench: build
 	@scripts/bootstrap bench
 	bench/kv.sh
+	bench/catalog.sh
+	bench/dns.sh
+	bench/gossip.sh
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -2,10 +2,15 @@
  * Agent boot and shutdown (see agent.h).
  *
  * Order at start: configuration, logging, data dir and node ID, PID file, the
- * state store, Raft (servers), the HTTP API, then the loop. Order at stop (SIGINT,
- * SIGTERM): stop accepting HTTP (parked blocking queries are cancelled), close
- * Raft (pending writes fail), close the remaining handles, let the loop drain,
- * free the store, remove the -dev data dir and the PID file.
+ * state store, Raft (servers), the HTTP API, the DNS interface, then the loop.
+ * Order at stop (SIGINT, SIGTERM): stop the DNS interface (in-flight recursions
+ * are dropped), stop accepting HTTP (parked blocking queries are cancelled),
+ * close Raft (pending writes fail), close the remaining handles, let the loop
+ * drain, free the store, remove the -dev data dir and the PID file.
+ *
+ * A reload builds a new configuration and moves it into ag->cfg in place, so
+ * whatever holds &ag->cfg (the API, the DNS view) reads the new values from
+ * the next request on; nothing may keep pointers into its strings.
  *
  * Per loop iteration, a prepare handle flushes the store's fired watchers so a
  * burst of applies wakes each blocking query once (Redis's before-sleep hook).
@@ -23,7 +28,11 @@
 #include "base/version.h"
 #include "config/config.h"
 #include "consensus/consensus.h"
+#include "consensus/session_ttl.h"
+#include "dns/dns.h"
+#include "dns/server.h"
 #include "http/http.h"
+#include "agent/watches.h"
 #include "local/local.h"
 #include "state/store.h"
 
@@ -35,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 struct agent {
@@ -50,11 +60,17 @@ struct agent {
 	struct consensus *cons;
 	struct local_state local; /* this agent's services and checks */
 	bool local_started;	  /* local was initialised (must be closed) */
+	struct watches watches;	  /* the config's watches (agent/watches.h) */
+	bool watches_started;	  /* watches was initialised (must be closed) */
 	struct http_server *http;
+	struct dns_server *dns;	  /* the DNS interface, NULL when ports.dns < 0 */
+	struct dns_view dns_view; /* the store and &cfg, for dns_respond */
+	uint64_t rng;		  /* xorshift64* state for answer shuffles */
 	struct metrics *metrics;
 	struct api api;
 	struct tombstone_gc gc;
 	bool gc_started;
+	struct session_ttl ttl; /* session TTL timers (leader duty) */
 	uv_prepare_t flush;
 	uv_timer_t tick;
 	uv_signal_t sigint, sigterm, sighup;
@@ -72,6 +88,9 @@ static void flush_watches(uv_prepare_t *h)
 	if (ag->cons && consensus_poll(ag->cons) && ag->local_started &&
 	    consensus_is_leader(ag->cons))
 		local_sync_now(&ag->local, true);
+	/* session TTL timers follow leadership (re-armed after a barrier) */
+	if (ag->cons)
+		session_ttl_leadership(&ag->ttl);
 }
 
 static long rss_bytes(void)
@@ -116,6 +135,7 @@ static void close_rest(struct agent *ag)
 	uv_close((uv_handle_t *)&ag->sighup, NULL);
 	if (ag->gc_started)
 		tombstone_gc_close(&ag->gc);
+	session_ttl_close(&ag->ttl);
 }
 
 static void consensus_closed(void *arg)
@@ -145,16 +165,29 @@ static void http_closed(void *arg)
 		local_closed(&ag->local);
 }
 
+static void dns_closed(void *arg)
+{
+	struct agent *ag = arg;
+	ag->dns = NULL;
+	if (ag->http)
+		http_server_close(ag->http, http_closed, ag);
+	else
+		http_closed(ag);
+}
+
 static void agent_stop(struct agent *ag)
 {
 	if (ag->stopping)
 		return;
 	ag->stopping = true;
 	log_info("agent", "Requesting shutdown");
-	if (ag->http)
-		http_server_close(ag->http, http_closed, ag);
+	if (ag->watches_started)
+		watches_close(&ag->watches, NULL);
+	ag->watches_started = false;
+	if (ag->dns)
+		dns_server_close(ag->dns, dns_closed, ag);
 	else
-		http_closed(ag);
+		dns_closed(ag);
 }
 
 /* ---- signals and reload ---- */
@@ -186,13 +219,20 @@ static int agent_reload(void *arg, struct buf *out)
 		log_info("agent", "log level changed to %s", log_level_name(level));
 	}
 	/* non-reloadable options kept their old values in next, so the swap only
-	 * changes what may change at run time; nothing holds pointers into cfg */
+	 * changes what may change at run time; the API and the DNS view hold &ag->cfg
+	 * and nothing holds pointers into its strings */
 	config_free(&ag->cfg);
 	ag->cfg = next;
 	if (ag->local_started && local_reload(&ag->local, &ag->cfg, &err)) {
 		log_error("agent", "Failed reloading services and checks: %s", buf_cstr(&err));
 		if (out)
 			buf_append(out, err.data, err.len);
+		rv = -1;
+	}
+	if (rv == 0 && ag->watches_started && watches_apply(&ag->watches, &ag->cfg, &err)) {
+		log_error("agent", "Failed reloading watches: %s", buf_cstr(&err));
+		if (out)
+			buf_printf(out, "Failed reloading watches: %s", buf_cstr(&err));
 		rv = -1;
 	}
 	buf_free(&err);
@@ -394,6 +434,63 @@ static int start_http(struct agent *ag, struct buf *err)
 	return rv;
 }
 
+/* xorshift64* (Vigna): the answer shuffle source, seeded from getrandom. */
+static uint64_t agent_rand(void *ctx)
+{
+	uint64_t *s = ctx;
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1Dull;
+}
+
+static void seed_rand(struct agent *ag)
+{
+	if (getrandom(&ag->rng, sizeof(ag->rng), 0) != (ssize_t)sizeof(ag->rng))
+		ag->rng = uv_hrtime() ^ ((uint64_t)getpid() << 32);
+	if (ag->rng == 0) /* the one state xorshift never leaves */
+		ag->rng = 0x9E3779B97F4A7C15ull;
+}
+
+/* UDP and TCP on addresses.dns, else client_addr; unix sockets are HTTP only. */
+static int start_dns(struct agent *ag, struct buf *err)
+{
+	const struct config *c = &ag->cfg;
+	if (c->ports.dns < 0)
+		return 0;
+	const char *list = "127.0.0.1";
+	if (c->addresses.dns && *c->addresses.dns)
+		list = c->addresses.dns;
+	else if (c->client_addr && *c->client_addr)
+		list = c->client_addr;
+	char **addrs = split_addrs(list);
+	size_t n = 0;
+	for (char **p = addrs; *p; p++) {
+		if (strncmp(*p, "unix://", 7) == 0) {
+			log_warn("agent", "DNS cannot listen on %s: skipped", *p);
+			free(*p);
+			continue;
+		}
+		addrs[n++] = *p;
+	}
+	addrs[n] = NULL;
+	seed_rand(ag);
+	ag->dns_view = (struct dns_view){
+	    .store = ag->store,
+	    .cfg = &ag->cfg,
+	    .rand = agent_rand,
+	    .rand_ctx = &ag->rng,
+	};
+	struct dns_server_config dc = {
+	    .addrs = (const char **)addrs,
+	    .port = c->ports.dns,
+	    .view = &ag->dns_view,
+	};
+	int rv = n ? dns_server_start(&ag->loop, &dc, &ag->dns, err) : 0;
+	free_addrs(addrs);
+	return rv;
+}
+
 static void banner(struct agent *ag)
 {
 	const struct config *c = &ag->cfg;
@@ -445,6 +542,8 @@ static int agent_start(struct agent *ag, struct buf *err)
 				"which this build does not have yet; run with -server");
 		return -1;
 	}
+	if (watches_check(c, err)) /* before anything starts: nothing to undo */
+		return -1;
 	if (prepare_identity(ag, err))
 		return -1;
 	if (c->pid_file && *c->pid_file && write_pid_file(c->pid_file)) {
@@ -474,7 +573,16 @@ static int agent_start(struct agent *ag, struct buf *err)
 		return -1;
 	tombstone_gc_start(&ag->gc, &ag->loop, ag->store, ag->cons, TOMBSTONE_TTL_MS);
 	ag->gc_started = true;
-	return start_http(ag, err);
+	session_ttl_start(&ag->ttl, &ag->loop, ag->store, ag->cons);
+	ag->api.ttl = &ag->ttl;
+	if (start_http(ag, err))
+		return -1;
+	if (start_dns(ag, err))
+		return -1;
+	if (watches_init(&ag->watches, &ag->loop))
+		return -1;
+	ag->watches_started = true;
+	return watches_apply(&ag->watches, &ag->cfg, err);
 }
 
 static void agent_cleanup(struct agent *ag)

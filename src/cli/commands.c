@@ -24,6 +24,8 @@ static const struct cli_cmd commands[] = {
      catalog_nodes_usage, catalog_nodes_flags, false},
     {"catalog services", "Lists all registered services in a datacenter", catalog_services_main,
      catalog_services_usage, catalog_services_flags, false},
+    {"keygen", "Generates a new encryption key", keygen_main, keygen_usage, keygen_flags,
+     false},
     {"kv", "Interact with the key-value store", NULL, kv_usage, NULL, false},
     {"kv delete", "Removes data from the KV store", kv_delete_main, kv_delete_usage,
      kv_delete_flags, false},
@@ -46,6 +48,7 @@ static const struct cli_cmd commands[] = {
      services_register_usage, services_register_flags, false},
     {"validate", "Validate config files/directories", config_validate_main, NULL, NULL, false},
     {"version", "Prints the Consul version", version_main, version_usage, version_flags, false},
+    {"watch", "Watch for changes in Consul", watch_main, watch_usage, watch_flags, false},
 };
 
 int cli_main(int argc, char **argv)

@@ -12,6 +12,16 @@ int version_main(int argc, char **argv);
 extern const char version_usage[];
 extern const struct flag_def version_flags[];
 
+/* cli/watch.c */
+int watch_main(int argc, char **argv);
+extern const char watch_usage[];
+extern const struct flag_def watch_flags[];
+
+/* cli/keygen.c */
+int keygen_main(int argc, char **argv);
+extern const char keygen_usage[];
+extern const struct flag_def keygen_flags[];
+
 /* cli/kv.c: the "kv" group */
 extern const char kv_usage[];
 
