@@ -1,20 +1,24 @@
 /*
  * Agent boot and shutdown (see agent.h).
  *
- * Order at start: configuration, logging, data dir and node ID, PID file, the
- * state store, Raft (servers), the HTTP API, the DNS interface, then the loop.
- * Order at stop (SIGINT, SIGTERM): stop the DNS interface (in-flight recursions
- * are dropped), stop accepting HTTP (parked blocking queries are cancelled),
- * close Raft (pending writes fail), close the remaining handles, let the loop
- * drain, free the store, remove the -dev data dir and the PID file.
+ * Order at start: configuration (the config's watches are validated here, before
+ * anything starts), logging, data dir and node ID, PID file, the state store,
+ * Raft (servers) with the session TTL timers, the HTTP API, the DNS interface,
+ * the config's watches, then the loop. Order at stop (SIGINT, SIGTERM): stop the
+ * watches (running handlers finish on their own), stop the DNS interface
+ * (in-flight recursions are dropped), stop accepting HTTP (parked blocking
+ * queries are cancelled), close Raft (pending writes fail), close the remaining
+ * handles (session TTL timers among them), let the loop drain, free the store,
+ * remove the -dev data dir and the PID file.
  *
  * A reload builds a new configuration and moves it into ag->cfg in place, so
  * whatever holds &ag->cfg (the API, the DNS view) reads the new values from
  * the next request on; nothing may keep pointers into its strings.
  *
  * Per loop iteration, a prepare handle flushes the store's fired watchers so a
- * burst of applies wakes each blocking query once (Redis's before-sleep hook).
- * A one-second timer refreshes gauges. Everything runs on the loop thread.
+ * burst of applies wakes each blocking query once (Redis's before-sleep hook),
+ * and follows leadership (anti-entropy sync, session TTL timers). A one-second
+ * timer refreshes gauges. Everything runs on the loop thread.
  */
 #include "agent/agent.h"
 
