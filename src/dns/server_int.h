@@ -1,0 +1,135 @@
+/*
+ * Private: the DNS server's objects, shared by server.c (listeners, the
+ * hand-off to the recursors, shutdown), udp.c (the datagram path) and tcp.c
+ * (connections). See server.c for the model. Loop thread only.
+ */
+#ifndef CAIRN_DNS_SERVER_INT_H
+#define CAIRN_DNS_SERVER_INT_H
+
+#include "dns/recursor.h"
+#include "dns/server.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#define UDP_BATCH    20	   /* datagrams per recvmmsg (libuv's most) */
+#define UDP_DGRAM    65536 /* libuv's per-datagram slot with recvmmsg */
+#define UDP_RCVBUF   (4 * 1024 * 1024)
+#define TCP_IN_FIRST 4096			/* initial input buffer of a connection */
+#define UDP_ARENA    (256 * 1024 + DNS_MSG_MAX) /* replies of one batch */
+
+struct udp_listener {
+	uv_udp_t udp;		/* data = this */
+	struct dns_server *srv; /* owner */
+	char name[80];		/* "127.0.0.1:8600" */
+};
+
+struct tcp_listener {
+	uv_tcp_t tcp;		/* data = this */
+	struct dns_server *srv; /* owner */
+	char name[80];		/* ditto */
+};
+
+struct tconn {
+	uv_tcp_t tcp;		   /* data = this */
+	uv_timer_t idle;	   /* DNS_TCP_IDLE_MS without input closes */
+	struct dns_server *srv;	   /* owner */
+	struct tconn *prev, *next; /* srv->conns */
+	uint8_t *in;		   /* received bytes not yet answered */
+	size_t len;		   /* bytes used in in */
+	size_t cap;		   /* size of in (at most 2 + DNS_MSG_MAX) */
+	size_t queued;		   /* reply bytes handed to uv_write, not yet written */
+	unsigned pending;	   /* queries with the recursors */
+	int handles;		   /* tcp and idle not yet closed */
+	bool closing;		   /* uv_close was called */
+	bool reading;		   /* uv_read_start in effect */
+	bool eof;		   /* the client shut its side */
+};
+
+/* A queued copy of a reply. */
+struct udp_send {
+	uv_udp_send_t req; /* data = this */
+	size_t len;	   /* bytes in data */
+	uint8_t data[];	   /* the datagram */
+};
+
+struct tcp_write {
+	uv_write_t req;	 /* data = this */
+	struct tconn *c; /* the connection (alive until its handles close) */
+	size_t len;	 /* bytes in data */
+	uint8_t data[];	 /* unsent part of one or more framed replies */
+};
+
+/* A query with the recursors: where its answer goes. */
+struct pending {
+	struct dns_server *srv;	      /* owner */
+	struct udp_listener *udp;     /* UDP: the socket it came in on, else NULL */
+	struct tconn *conn;	      /* TCP: the connection (holds c->pending) */
+	struct sockaddr_storage peer; /* UDP: the client */
+};
+
+/* The replies to one recvmmsg batch, sent with one sendmmsg at its end. */
+struct udp_batch {
+	struct udp_listener *l;			  /* whose replies, NULL when empty */
+	size_t n;				  /* replies held */
+	size_t used;				  /* bytes of arena used */
+	struct mmsghdr msgs[UDP_BATCH];		  /* one per reply */
+	struct iovec iov[UDP_BATCH];		  /* the reply bytes, in arena */
+	struct sockaddr_storage peers[UDP_BATCH]; /* the clients */
+	uint8_t *arena;				  /* UDP_ARENA bytes */
+};
+
+struct dns_server {
+	uv_loop_t *loop;	     /* the agent's */
+	struct dns_view view;	     /* what answers are built from */
+	struct dns_recursor rec;     /* relays for names outside the domains */
+	struct udp_listener *udp;    /* one per address */
+	size_t nudp;		     /* initialised entries of udp */
+	struct tcp_listener *tcp;    /* one per address */
+	size_t ntcp;		     /* initialised entries of tcp */
+	struct tconn *conns;	     /* every connection not yet freed */
+	size_t nconns;		     /* length of conns */
+	uint8_t *rbuf;		     /* UDP_BATCH * UDP_DGRAM: datagrams land here */
+	uint8_t *out;		     /* DNS_MSG_MAX: replies are built here */
+	struct udp_batch batch;	     /* replies waiting for the end of a batch */
+	int handles;		     /* listeners not yet closed */
+	bool rec_open;		     /* the recursor is not closed yet */
+	bool closing;		     /* dns_server_close was called */
+	void (*close_cb)(void *arg); /* run when everything is freed */
+	void *close_arg;	     /* its argument */
+};
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline socklen_t addr_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+/* server.c */
+void dns_server_maybe_free(struct dns_server *srv);
+/* Hands a query to the recursors (UDP: l and peer; TCP: c); false when they
+ * refused it (busy). */
+bool dns_hand_off(struct dns_server *srv, struct udp_listener *l, const struct sockaddr *peer,
+		  struct tconn *c, const uint8_t *pkt, size_t len);
+
+/* udp.c */
+void dns_udp_reply(struct udp_listener *l, const struct sockaddr *to, const uint8_t *p, size_t n);
+void dns_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
+void dns_udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct sockaddr *from,
+		  unsigned flags);
+
+/* tcp.c */
+void dns_tcp_on_connection(uv_stream_t *s, int status);
+void dns_tconn_send(struct tconn *c, const uint8_t *p, size_t n);
+void dns_tconn_unref(struct tconn *c);
+void dns_tconn_close(struct tconn *c);
+void dns_tconn_maybe_finish(struct tconn *c);
+
+#endif
