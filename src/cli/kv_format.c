@@ -4,8 +4,10 @@
  *
  * Decoding follows Go's encoding/json into api.KVPair: field names match
  * case-insensitively, unknown fields are ignored, "Value" is base64 or null. Flags and
- * indexes are read as jansson integers, so values above 2^63-1 are refused (Consul
- * allows the full uint64 range for Flags; such values are rare).
+ * indexes are uint64 but jansson integers are int64, so before decoding, unsigned
+ * literals above 2^63-1 are rewritten as the int64 of the same bits and read back as
+ * uint64 (Consul's semaphore flag, 0xe0f69a2baa414de0, is one). A negative number in
+ * the input is therefore read as its uint64 bits, where Go would refuse it.
  *
  * -detailed is Consul's tabwriter (minwidth 0, padding 6) over seven "Name\tvalue"
  * lines; export is json.MarshalIndent with a tab indent, with Go's HTML-safe string
@@ -18,7 +20,9 @@
 #include "base/jsonw.h"
 #include "cli/tabw.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,7 +44,7 @@ static int get_uint(json_t *obj, const char *name, uint64_t *out, struct buf *er
 	json_t *v = kv_json_field(obj, name);
 	if (!v || json_is_null(v))
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+	if (!json_is_integer(v)) {
 		buf_printf(err,
 			   "json: cannot unmarshal value into Go struct field KVPair.%s of "
 			   "type uint64",
@@ -89,11 +93,56 @@ static int parse_pair(json_t *o, struct kv_pair *p, struct buf *err)
 	return 0;
 }
 
+/* Copy text to out, rewriting integer literals in 2^63 .. 2^64-1 (outside strings) as
+ * the negative int64 with the same bits, which jansson can hold. */
+static void wrap_big_uints(const char *text, size_t len, struct buf *out)
+{
+	bool in_str = false;
+	for (size_t i = 0; i < len;) {
+		char ch = text[i];
+		if (in_str) {
+			size_t n = ch == '\\' && i + 1 < len ? 2 : 1;
+			in_str = ch != '"';
+			buf_append(out, text + i, n);
+			i += n;
+			continue;
+		}
+		if (ch < '0' || ch > '9' || (i && strchr("-.eE+", text[i - 1]))) {
+			in_str = ch == '"';
+			buf_putc(out, ch);
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < len && text[j] >= '0' && text[j] <= '9')
+			j++;
+		char num[24];
+		bool plain = j - i < sizeof(num) && (j == len || !strchr(".eE", text[j]));
+		uint64_t v = 0;
+		if (plain) {
+			memcpy(num, text + i, j - i);
+			num[j - i] = '\0';
+			errno = 0;
+			v = strtoull(num, NULL, 10);
+			plain = errno == 0 && v > (uint64_t)INT64_MAX;
+		}
+		if (plain)
+			buf_put_i64(out, (int64_t)v);
+		else
+			buf_append(out, text + i, j - i);
+		i = j;
+	}
+}
+
 int kv_pairs_parse(const char *text, size_t len, struct kv_pairs *out, struct buf *err)
 {
 	memset(out, 0, sizeof(*out));
 	json_error_t je;
-	json_t *root = json_loadb(text, len, JSON_DECODE_ANY, &je);
+	struct buf wrapped = BUF_INIT;
+	wrap_big_uints(text, len, &wrapped);
+	json_t *root =
+	    json_loadb(wrapped.data ? wrapped.data : "", wrapped.len, JSON_DECODE_ANY, &je);
+	buf_free(&wrapped);
 	if (!root) {
 		buf_puts(err, je.text);
 		return -1;

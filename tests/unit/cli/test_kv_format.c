@@ -48,6 +48,28 @@ static void test_parse_pairs(void **state)
 	buf_free(&err);
 }
 
+/* Flags use the whole uint64 range (Consul's semaphore flag is above 2^63-1); digits
+ * inside strings and numbers that do not fit stay as they are. */
+static void test_parse_big_flags(void **state)
+{
+	(void)state;
+	static const char big[] = "[{\"Key\":\"p/9223372036854775808\",\"Flags\":"
+				  "16210313421097356768,\"ModifyIndex\":18446744073709551615,"
+				  "\"Session\":\"a\\\"12345678901234567890\"}]";
+	struct kv_pairs p;
+	struct buf err = BUF_INIT;
+	assert_int_equal(kv_pairs_parse(big, strlen(big), &p, &err), 0);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.v[0].key, "p/9223372036854775808");
+	assert_true(p.v[0].flags == 0xe0f69a2baa414de0ULL);
+	assert_true(p.v[0].modify_index == UINT64_MAX);
+	assert_string_equal(p.v[0].session, "a\"12345678901234567890");
+	kv_pairs_free(&p);
+	static const char over[] = "[{\"Flags\":18446744073709551616}]";
+	assert_int_equal(kv_pairs_parse(over, strlen(over), &p, &err), -1);
+	buf_free(&err);
+}
+
 static void test_detailed(void **state)
 {
 	(void)state;
@@ -183,9 +205,10 @@ static void test_tabw(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_pairs), cmocka_unit_test(test_detailed),
-	    cmocka_unit_test(test_export),	cmocka_unit_test(test_b64),
-	    cmocka_unit_test(test_path_join),	cmocka_unit_test(test_tabw),
+	    cmocka_unit_test(test_parse_pairs), cmocka_unit_test(test_parse_big_flags),
+	    cmocka_unit_test(test_detailed),	cmocka_unit_test(test_export),
+	    cmocka_unit_test(test_b64),		cmocka_unit_test(test_path_join),
+	    cmocka_unit_test(test_tabw),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
