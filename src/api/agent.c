@@ -79,45 +79,6 @@ static void write_coord(struct jsonw *j)
 	jsonw_obj_close(j);
 }
 
-static void write_stats(struct api *a, struct jsonw *j)
-{
-	char tmp[32];
-	jsonw_key(j, "Stats");
-	jsonw_obj_open(j);
-	jsonw_key(j, "agent");
-	jsonw_obj_open(j);
-	jsonw_kstr(j, "check_monitors", "0");
-	jsonw_kstr(j, "services", "0");
-	jsonw_obj_close(j);
-	if (a->cons) {
-		struct consensus_stats st;
-		consensus_get_stats(a->cons, &st);
-		jsonw_key(j, "raft");
-		jsonw_obj_open(j);
-		snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)st.applied_index);
-		jsonw_kstr(j, "applied_index", tmp);
-		snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)st.commit_index);
-		jsonw_kstr(j, "commit_index", tmp);
-		snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)st.last_log_index);
-		jsonw_kstr(j, "last_log_index", tmp);
-		snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)st.last_snapshot_index);
-		jsonw_kstr(j, "last_snapshot_index", tmp);
-		snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)st.num_peers);
-		jsonw_kstr(j, "num_peers", tmp);
-		jsonw_kstr(j, "state", st.state);
-		snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)st.term);
-		jsonw_kstr(j, "term", tmp);
-		jsonw_obj_close(j);
-	}
-	jsonw_key(j, "runtime");
-	jsonw_obj_open(j);
-	jsonw_kstr(j, "arch", "amd64");
-	jsonw_kstr(j, "os", "linux");
-	jsonw_kstr(j, "version", "cairn " CAIRN_VERSION);
-	jsonw_obj_close(j);
-	jsonw_obj_close(j);
-}
-
 void api_agent_self(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
@@ -130,7 +91,7 @@ void api_agent_self(void *ctx, struct http_request *req)
 	config_dump(a->cfg, &j, CONFIG_VIEW_DEBUG);
 	write_coord(&j);
 	write_member(a, &j);
-	write_stats(a, &j);
+	api_agent_stats_json(a, &j);
 	jsonw_key(&j, "Meta");
 	jsonw_obj_open(&j);
 	for (size_t i = 0; i < a->cfg->node_meta.len; i++)

@@ -104,6 +104,8 @@ void api_agent_self(void *ctx, struct http_request *req);
 void api_agent_version(void *ctx, struct http_request *req);
 void api_agent_reload(void *ctx, struct http_request *req);
 void api_agent_metrics(void *ctx, struct http_request *req);
+void api_agent_monitor(void *ctx, struct http_request *req);
+void api_snapshot(void *ctx, struct http_request *req);
 void api_index(void *ctx, struct http_request *req);
 void api_agent_services(void *ctx, struct http_request *req);
 void api_agent_service(void *ctx, struct http_request *req);
@@ -138,6 +140,9 @@ void api_session_renew(void *ctx, struct http_request *req);
 void api_session_info(void *ctx, struct http_request *req);
 void api_session_node(void *ctx, struct http_request *req);
 void api_session_list(void *ctx, struct http_request *req);
+
+/* The "Stats" key and object of /v1/agent/self (agent_stats.c). */
+void api_agent_stats_json(struct api *a, struct jsonw *j);
 
 /* JSON of one KV entry in Consul's field order. */
 void api_kv_entry_json(struct jsonw *w, const struct kv_entry *e, bool with_value);

@@ -29,6 +29,7 @@ static const struct http_route routes[] = {
     {"/v1/agent/version", false, GET, api_agent_version, 0},
     {"/v1/agent/reload", false, PUT, api_agent_reload, 0},
     {"/v1/agent/metrics", false, GET, api_agent_metrics, 0},
+    {"/v1/agent/monitor", false, GET, api_agent_monitor, 0},
     {"/v1/agent/services", false, GET, api_agent_services, 0},
     {"/v1/agent/service/", true, GET, api_agent_service, 0},
     {"/v1/agent/checks", false, GET, api_agent_checks, 0},
@@ -62,6 +63,7 @@ static const struct http_route routes[] = {
     {"/v1/session/info/", true, GET, api_session_info, 0},
     {"/v1/session/node/", true, GET, api_session_node, 0},
     {"/v1/session/list", false, GET, api_session_list, 0},
+    {"/v1/snapshot", false, GET, api_snapshot, 0},
 };
 
 static void allow_header(struct http_request *req, unsigned methods)

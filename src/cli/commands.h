@@ -17,6 +17,25 @@ int watch_main(int argc, char **argv);
 extern const char watch_usage[];
 extern const struct flag_def watch_flags[];
 
+/* cli/info.c */
+int info_main(int argc, char **argv);
+extern const char info_usage[];
+extern const struct flag_def info_flags[];
+
+/* cli/snapshot.c: the "snapshot" group, save and inspect */
+extern const char snapshot_usage[];
+int snapshot_save_main(int argc, char **argv);
+extern const char snapshot_save_usage[];
+extern const struct flag_def snapshot_save_flags[];
+int snapshot_inspect_main(int argc, char **argv);
+extern const char snapshot_inspect_usage[];
+extern const struct flag_def snapshot_inspect_flags[];
+
+/* cli/monitor.c */
+int monitor_main(int argc, char **argv);
+extern const char monitor_usage[];
+extern const struct flag_def monitor_flags[];
+
 /* cli/keygen.c */
 int keygen_main(int argc, char **argv);
 extern const char keygen_usage[];
@@ -50,4 +69,8 @@ int kv_import_main(int argc, char **argv);
 extern const char kv_import_usage[];
 extern const struct flag_def kv_import_flags[];
 
+/* cli/lock.c */
+int lock_main(int argc, char **argv);
+extern const char lock_usage[];
+extern const struct flag_def lock_flags[];
 #endif

@@ -360,7 +360,19 @@ static int send_all(int fd, const struct buf *b, struct buf *err)
 	return 0;
 }
 
-static int read_response(int fd, bool head, struct httpc_resp *resp, struct buf *err)
+/* Hand a 200's body bytes to on_body as they are decoded; nonzero: stop. */
+static int deliver(const struct httpc_parser *p, struct httpc_resp *resp, httpc_body_fn on_body,
+		   void *ctx)
+{
+	if (!on_body || resp->status != 200 || p->state < HP_BODY_LEN)
+		return 0;
+	int stop = on_body(ctx, resp->body.data, resp->body.len);
+	buf_reset(&resp->body);
+	return stop;
+}
+
+static int read_response(int fd, bool head, struct httpc_resp *resp, httpc_body_fn on_body,
+			 void *ctx, struct buf *err)
 {
 	struct httpc_parser p;
 	httpc_parser_init(&p, head);
@@ -379,10 +391,13 @@ static int read_response(int fd, bool head, struct httpc_resp *resp, struct buf 
 		}
 		if (n == 0) {
 			rc = httpc_parser_finish(&p, &in, resp);
+			deliver(&p, resp, on_body, ctx);
 			break;
 		}
 		buf_append(&in, tmp, (size_t)n);
 		rc = httpc_parser_feed(&p, &in, resp);
+		if (rc >= 0 && deliver(&p, resp, on_body, ctx))
+			break;
 	}
 	if (rc < 0 && err->len == 0)
 		buf_puts(err, p.err);
@@ -390,8 +405,8 @@ static int read_response(int fd, bool head, struct httpc_resp *resp, struct buf 
 	return rc < 0 ? -1 : 0;
 }
 
-int httpc_do(const struct httpc *c, const struct httpc_req *r, struct httpc_resp *resp,
-	     struct buf *err)
+int httpc_stream(const struct httpc *c, const struct httpc_req *r, struct httpc_resp *resp,
+		 httpc_body_fn on_body, void *ctx, struct buf *err)
 {
 	memset(resp, 0, sizeof(*resp));
 	struct buf msg = BUF_INIT, req = BUF_INIT;
@@ -408,7 +423,7 @@ int httpc_do(const struct httpc *c, const struct httpc_req *r, struct httpc_resp
 		goto out;
 	if (send_all(fd, &req, &msg) < 0)
 		goto out;
-	rc = read_response(fd, strcmp(r->method, "HEAD") == 0, resp, &msg);
+	rc = read_response(fd, strcmp(r->method, "HEAD") == 0, resp, on_body, ctx, &msg);
 out:
 	if (rc < 0) {
 		httpc_resp_free(resp);
@@ -420,4 +435,10 @@ out:
 	buf_free(&msg);
 	buf_free(&req);
 	return rc;
+}
+
+int httpc_do(const struct httpc *c, const struct httpc_req *r, struct httpc_resp *resp,
+	     struct buf *err)
+{
+	return httpc_stream(c, r, resp, NULL, NULL, err);
 }

@@ -204,6 +204,18 @@ void httpc_resp_free(struct httpc_resp *r);
 int httpc_do(const struct httpc *c, const struct httpc_req *r, struct httpc_resp *resp,
 	     struct buf *err);
 
+/*
+ * Like httpc_do, for replies that go on until the server ends them (the log monitor):
+ * once a 200's head is in, decoded body bytes go to on_body as they arrive instead of
+ * into resp->body (which keeps the body of any other status, for the error); it is also
+ * called with len 0 when a read brought no body bytes. on_body returns nonzero to stop
+ * reading. Returns 0 when the response ended or on_body
+ * stopped it, -1 with a Go-shaped error in err.
+ */
+typedef int (*httpc_body_fn)(void *ctx, const char *data, size_t len);
+int httpc_stream(const struct httpc *c, const struct httpc_req *r, struct httpc_resp *resp,
+		 httpc_body_fn on_body, void *ctx, struct buf *err);
+
 /* The request's URL as Go prints it in errors. */
 void httpc_url(const struct httpc *c, const struct httpc_req *r, struct buf *out);
 

@@ -317,6 +317,8 @@ void conn_resume_queued(uv_idle_t *idle)
 		else
 			srv->rq_tail = NULL;
 		c->resume_queued = false;
+		if (c->state == CONN_OPEN && c->active && c->out.len)
+			conn_flush(c); /* a stream's chunks (conn_flush_later) */
 		if (c->state != CONN_OPEN || c->active)
 			continue;
 		if (c->in.len)
@@ -336,6 +338,12 @@ void conn_replied(struct http_conn *c)
 	if (c->in.len && !c->close_after)
 		queue_resume(c);
 	conn_after(c);
+}
+
+void conn_flush_later(struct http_conn *c)
+{
+	if (c->state == CONN_OPEN)
+		queue_resume(c);
 }
 
 /* Output drained below the limit: parse what was held back. */

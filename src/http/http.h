@@ -146,6 +146,35 @@ void http_reply(struct http_request *req);
 /* Convenience: status and a text/plain body (msg plus "\n" unless it ends in one). */
 void http_reply_text(struct http_request *req, int status, const char *msg);
 
+/* ---- Streaming responses ----
+ *
+ * For replies of unknown length that go on until the client leaves (the log
+ * monitor). API:
+ *
+ *   http_stream_start(req)        sends req->resp's status and headers with
+ *                                 "Transfer-Encoding: chunked" (HTTP/1.0: no
+ *                                 framing, the connection closes at the end).
+ *                                 req->cancel must be set: it is how the handler
+ *                                 learns that the client went away.
+ *   http_stream_write(req, p, n)  queues one chunk (n > 0). Never writes to the
+ *                                 socket itself: chunks leave together from the
+ *                                 server's idle handle, so a dead connection is
+ *                                 noticed there, not inside the caller (cancel is
+ *                                 never run from within stream calls).
+ *   http_stream_pending(req)      bytes queued but not yet taken by the kernel:
+ *                                 a slow client shows here, and the handler
+ *                                 decides what to drop (the server buffers
+ *                                 whatever it is given).
+ *   http_stream_end(req)          the last chunk; frees req like http_reply.
+ *
+ * While a stream runs the connection takes no further requests. If the client
+ * goes away, req->cancel runs and req is freed as for any outstanding request.
+ */
+void http_stream_start(struct http_request *req);
+void http_stream_write(struct http_request *req, const void *data, size_t len);
+size_t http_stream_pending(const struct http_request *req);
+void http_stream_end(struct http_request *req);
+
 /* Reason phrase for a status code ("OK", "Not Found", ...). */
 const char *http_status_text(int status);
 

@@ -81,6 +81,7 @@ void req_reset(struct req_impl *r)
 	r->http10 = false;
 	r->expect_continue = false;
 	r->cancelling = false;
+	r->streaming = false;
 }
 
 void req_free(struct req_impl *r)

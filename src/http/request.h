@@ -37,6 +37,7 @@ struct req_impl {
 	bool http10;		 /* HTTP/1.0: keep-alive has to be announced */
 	bool expect_continue;	 /* "Expect: 100-continue" on HTTP/1.1 */
 	bool cancelling;	 /* pub.cancel is running: http_reply must not free */
+	bool streaming;		 /* http_stream_start was called: chunked reply */
 };
 
 static inline struct req_impl *req_impl(struct http_request *req)

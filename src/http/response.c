@@ -189,7 +189,10 @@ void resp_serialize(struct buf *out, struct http_request *req, bool close)
 	buf_append(out, r->headers.data, r->headers.len);
 	PUT_LIT(out, "Date: ");
 	buf_append(out, date_now(), 29);
-	if (allowed) {
+	bool streaming = req_impl(req)->streaming;
+	if (allowed && streaming && !req_impl(req)->http10) {
+		PUT_LIT(out, "\r\nTransfer-Encoding: chunked");
+	} else if (allowed && !streaming) {
 		PUT_LIT(out, "\r\nContent-Length: ");
 		buf_put_u64(out, r->body.len);
 	}
@@ -198,7 +201,7 @@ void resp_serialize(struct buf *out, struct http_request *req, bool close)
 	else if (req_impl(req)->http10)
 		PUT_LIT(out, "\r\nConnection: keep-alive");
 	PUT_LIT(out, "\r\n\r\n");
-	if (allowed && req->method != HTTP_M_HEAD)
+	if (allowed && req->method != HTTP_M_HEAD && !streaming)
 		buf_append(out, r->body.data, r->body.len);
 }
 

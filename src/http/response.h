@@ -11,10 +11,14 @@
  *   Date: <http.TimeFormat>\r\n           "Mon, 02 Jan 2006 15:04:05 GMT"
  *   Content-Length: <n>\r\n               unless 1xx, 204 or 304 (HEAD: the
  *                                         length the GET body would have)
+ *   Transfer-Encoding: chunked\r\n      instead, for a streamed reply (http_stream_*)
+ *                                         to an HTTP/1.1 client; an HTTP/1.0 client
+ *                                         gets neither and the body ends at close
  *   Connection: close\r\n                 when the connection ends after it
  *   Connection: keep-alive\r\n            HTTP/1.0 client that asked for it
  *   \r\n
- *   <body>                                not for HEAD, 1xx, 204, 304
+ *   <body>                                not for HEAD, 1xx, 204, 304; a streamed
+ *                                         reply's body follows as chunks
  */
 #ifndef CAIRN_HTTP_RESPONSE_H
 #define CAIRN_HTTP_RESPONSE_H

@@ -103,6 +103,9 @@ void conn_replied(struct http_conn *c);
 void conn_maybe_shutdown(struct http_conn *c);
 /* Writes finished: parsing held back by output pressure may resume. */
 void conn_unblocked(struct http_conn *c);
+/* Output was queued outside a reply (a streamed chunk): flush it from the idle
+ * handle, where an aborting connection may safely cancel its request. */
+void conn_flush_later(struct http_conn *c);
 
 /* reply.c */
 /* Hand c->out to the socket (uv_try_write, then uv_write for the rest). */
