@@ -41,8 +41,8 @@ enum dns_outcome {
 
 /* What an answer is built from. */
 struct dns_view {
-	const struct store *store;  /* catalog reads */
-	const struct config *cfg;   /* domain, alt_domain, dns_config, datacenter, recursors */
+	const struct store *store;   /* catalog reads */
+	const struct config *cfg;    /* domain, alt_domain, dns_config, datacenter, recursors */
 	uint64_t (*rand)(void *ctx); /* shuffle source (uniform 64 bits) */
 	void *rand_ctx;
 };
