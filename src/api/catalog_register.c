@@ -19,6 +19,7 @@
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "base/json_get.h"
 #include "checks/checkdef.h"
 #include "consensus/catalog_ops.h"
 #include "consensus/cmd.h"
@@ -64,43 +65,11 @@ static void dec_free(struct dec *d)
 	buf_free(&d->err);
 }
 
-/* Go matches an exact field name first, then one differing in case only. */
-static json_t *field(json_t *obj, const char *name)
-{
-	json_t *v = json_object_get(obj, name);
-	if (v)
-		return v;
-	const char *k;
-	json_object_foreach(obj, k, v)
-	{
-		if (strcasecmp(k, name) == 0)
-			return v;
-	}
-	return NULL;
-}
-
-static const char *kind_name(json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "bool";
-	default:
-		return "number";
-	}
-}
-
 static void mismatch(struct dec *d, json_t *v, const char *path, const char *gotype)
 {
 	if (!d->err.len)
 		buf_printf(&d->err, "json: cannot unmarshal %s into Go struct field %s of type %s",
-			   kind_name(v), path, gotype);
+			   json_kind_name(v), path, gotype);
 }
 
 /* The field when present, non-null and of the wanted JSON kind (jansson's
@@ -109,7 +78,7 @@ static void mismatch(struct dec *d, json_t *v, const char *path, const char *got
 static json_t *typed(struct dec *d, json_t *obj, const char *name, const char *path,
 		     bool (*ok)(const json_t *), const char *gotype)
 {
-	json_t *v = field(obj, name);
+	json_t *v = json_field(obj, name);
 	if (!v || json_is_null(v))
 		return NULL;
 	if (!ok(v)) {
@@ -302,7 +271,7 @@ static const char *get_definition(struct dec *d, json_t *chk)
 /* HealthCheck.Interval/Timeout are strings; a number (nanoseconds) is formatted. */
 static const char *get_dur_text(struct dec *d, json_t *chk, const char *name, const char *path)
 {
-	json_t *v = field(chk, name);
+	json_t *v = json_field(chk, name);
 	if (v && json_is_integer(v)) {
 		struct buf b = BUF_INIT;
 		checkdef_format_duration(&b, json_integer_value(v));
@@ -340,7 +309,7 @@ static void get_check(struct dec *d, json_t *v, struct cat_check *c)
 /* Check and Checks together, as Consul appends Check to Checks. */
 static void get_checks(struct dec *d, json_t *body, struct cat_register *r)
 {
-	json_t *one = field(body, "Check"), *many = field(body, "Checks");
+	json_t *one = json_field(body, "Check"), *many = json_field(body, "Checks");
 	if (many && !json_is_null(many) && !json_is_array(many)) {
 		mismatch(d, many, "RegisterRequest.Checks", "structs.HealthChecks");
 		return;

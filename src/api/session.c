@@ -24,6 +24,7 @@
 #include "base/alloc.h"
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/json_get.h"
 #include "consensus/catalog_ops.h"
 #include "consensus/cmd.h"
 #include "consensus/session_ttl.h"
@@ -104,19 +105,6 @@ struct create_req {
 	bool checks_given_nil; /* "Checks": null */
 };
 
-/* The value of key in obj, matched ignoring ASCII case (Go's decoder). */
-static json_t *field(json_t *obj, const char *key)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(obj, k, v)
-	{
-		if (strcasecmp(k, key) == 0)
-			return v;
-	}
-	return NULL;
-}
-
 static int decode_err(struct buf *err, const char *field_name, const char *go_type)
 {
 	buf_printf(err, "json: cannot unmarshal into Go struct field Session.%s of type %s",
@@ -126,7 +114,7 @@ static int decode_err(struct buf *err, const char *field_name, const char *go_ty
 
 static int get_string(json_t *obj, const char *key, const char **out, struct buf *err)
 {
-	json_t *v = field(obj, key);
+	json_t *v = json_field(obj, key);
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
@@ -139,7 +127,7 @@ static int get_string(json_t *obj, const char *key, const char **out, struct buf
 static int get_strings(json_t *obj, const char *key, const char ***out, size_t *n, bool *present,
 		       struct buf *err)
 {
-	json_t *v = field(obj, key);
+	json_t *v = json_field(obj, key);
 	*present = v != NULL;
 	if (!v)
 		return 0;
@@ -160,7 +148,7 @@ static int get_strings(json_t *obj, const char *key, const char ***out, size_t *
 
 static int get_service_checks(json_t *obj, struct create_req *cr, struct buf *err)
 {
-	json_t *v = field(obj, "ServiceChecks");
+	json_t *v = json_field(obj, "ServiceChecks");
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
@@ -182,7 +170,7 @@ static int get_service_checks(json_t *obj, struct create_req *cr, struct buf *er
 /* LockDelay: Go duration text or a number of ns; below 1000 it means seconds. */
 static int get_lock_delay(json_t *obj, uint64_t *out, struct buf *err)
 {
-	json_t *v = field(obj, "LockDelay");
+	json_t *v = json_field(obj, "LockDelay");
 	int64_t ns;
 	if (!v || json_is_null(v))
 		return 0;

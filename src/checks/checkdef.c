@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/json_get.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -106,27 +107,10 @@ static const struct field *find_field(const char *key)
 	return NULL;
 }
 
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "number";
-	default:
-		return "bool";
-	}
-}
-
 static int type_error(struct buf *err, const struct field *f, const json_t *v, const char *want)
 {
 	buf_printf(err, "json: cannot unmarshal %s into Go struct field %s of type %s",
-		   json_kind(v), f->label, want);
+		   json_kind_name(v), f->label, want);
 	return CAIRN_E_INVAL;
 }
 

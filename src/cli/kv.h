@@ -35,9 +35,6 @@ struct kv_pairs {
 	size_t n;
 };
 
-/* obj's member name, matched case-insensitively as Go's encoding/json does; NULL if
- * absent. */
-json_t *kv_json_field(json_t *obj, const char *name);
 /* The string member name of obj, or "" when absent or not a string. */
 const char *kv_json_str(json_t *obj, const char *name);
 

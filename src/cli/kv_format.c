@@ -17,6 +17,7 @@
 
 #include "base/alloc.h"
 #include "base/b64.h"
+#include "base/json_get.h"
 #include "base/jsonw.h"
 #include "cli/tabw.h"
 
@@ -27,21 +28,9 @@
 #include <string.h>
 #include <strings.h>
 
-json_t *kv_json_field(json_t *obj, const char *name)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(obj, k, v)
-	{
-		if (strcasecmp(k, name) == 0)
-			return v;
-	}
-	return NULL;
-}
-
 static int get_uint(json_t *obj, const char *name, uint64_t *out, struct buf *err)
 {
-	json_t *v = kv_json_field(obj, name);
+	json_t *v = json_field(obj, name);
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_integer(v)) {
@@ -57,7 +46,7 @@ static int get_uint(json_t *obj, const char *name, uint64_t *out, struct buf *er
 
 const char *kv_json_str(json_t *obj, const char *name)
 {
-	json_t *v = kv_json_field(obj, name);
+	json_t *v = json_field(obj, name);
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
@@ -81,7 +70,7 @@ static int parse_pair(json_t *o, struct kv_pair *p, struct buf *err)
 	    get_uint(o, "ModifyIndex", &p->modify_index, err) < 0 ||
 	    get_uint(o, "LockIndex", &p->lock_index, err) < 0)
 		return -1;
-	json_t *v = kv_json_field(o, "Value");
+	json_t *v = json_field(o, "Value");
 	if (json_is_string(v)) {
 		if (kv_b64_decode(&p->value, json_string_value(v), json_string_length(v), err) < 0)
 			return -1;

@@ -12,6 +12,7 @@
 #include "cli/kv.h"
 
 #include "base/alloc.h"
+#include "base/json_get.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -67,7 +68,7 @@ static int check_entries(json_t *root, struct buf *err)
 	json_t *e;
 	json_array_foreach(root, i, e)
 	{
-		json_t *fl = json_is_object(e) ? kv_json_field(e, "flags") : NULL;
+		json_t *fl = json_is_object(e) ? json_field(e, "flags") : NULL;
 		const char *bad = !json_is_object(e) && !json_is_null(e) ? "Entry"
 				  : fl && !json_is_null(fl) &&
 					  (!json_is_integer(fl) || json_integer_value(fl) < 0)
@@ -85,7 +86,7 @@ static int check_entries(json_t *root, struct buf *err)
 static int import_one(const struct httpc *c, json_t *e, const char *prefix)
 {
 	const char *key = kv_json_str(e, "key"), *value = kv_json_str(e, "value");
-	json_t *fl = kv_json_field(e, "flags");
+	json_t *fl = json_field(e, "flags");
 	uint64_t flags = json_is_integer(fl) ? (uint64_t)json_integer_value(fl) : 0;
 	struct buf data = BUF_INIT, err = BUF_INIT, full = BUF_INIT;
 	int rc = 1;

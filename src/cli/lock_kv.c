@@ -14,6 +14,7 @@
 #include "cli/lock.h"
 
 #include "base/alloc.h"
+#include "base/json_get.h"
 #include "cli/kv.h"
 
 #include <inttypes.h>
@@ -239,8 +240,8 @@ static int sem_decode(const struct lock_ctx *l, const struct kv_pair *p, struct 
 		return 0;
 	json_error_t je;
 	json_t *j = json_loadb(p->value.data, p->value.len, 0, &je);
-	json_t *lim = j ? kv_json_field(j, "Limit") : NULL;
-	json_t *h = j ? kv_json_field(j, "Holders") : NULL;
+	json_t *lim = j ? json_field(j, "Limit") : NULL;
+	json_t *h = j ? json_field(j, "Holders") : NULL;
 	if (!json_is_object(j) || !json_is_integer(lim) ||
 	    (h && !json_is_object(h) && !json_is_null(h))) {
 		buf_puts(err, "failed to decode lock: invalid semaphore value");

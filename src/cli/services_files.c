@@ -10,6 +10,7 @@
 #include "cli/catalog_commands.h"
 
 #include "base/alloc.h"
+#include "base/json_get.h"
 #include "cli/cli.h"
 #include "cli/kv.h"
 #include "config/loader.h"
@@ -47,6 +48,6 @@ int services_from_files(char **files, int n, json_t **out, struct buf *err)
 
 const char *services_field(json_t *svc, const char *name)
 {
-	const char *s = json_string_value(kv_json_field(svc, name));
+	const char *s = json_string_value(json_field(svc, name));
 	return s ? s : "";
 }

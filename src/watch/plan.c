@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/duration.h"
+#include "base/json_get.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -185,28 +186,15 @@ static int parse_event(struct watch_plan *p, json_t *params, struct buf *err)
 
 /* ---- handlers (agent config) ---- */
 
-/* mapstructure matches field names case-insensitively. */
-static json_t *get_ci(json_t *obj, const char *name)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(obj, k, v)
-	{
-		if (strcasecmp(k, name) == 0)
-			return v;
-	}
-	return NULL;
-}
-
 static int parse_http_config(struct watch_http *h, json_t *cfg, struct buf *err)
 {
 	if (!json_is_object(cfg)) {
 		buf_puts(err, "expected a map");
 		return -1;
 	}
-	json_t *path = get_ci(cfg, "path"), *method = get_ci(cfg, "method");
-	json_t *header = get_ci(cfg, "header"), *timeout = get_ci(cfg, "timeout");
-	json_t *skip = get_ci(cfg, "tls_skip_verify");
+	json_t *path = json_field(cfg, "path"), *method = json_field(cfg, "method");
+	json_t *header = json_field(cfg, "header"), *timeout = json_field(cfg, "timeout");
+	json_t *skip = json_field(cfg, "tls_skip_verify");
 	if ((path && !json_is_string(path)) || (method && !json_is_string(method)) ||
 	    (timeout && !json_is_string(timeout)) || (skip && !json_is_boolean(skip))) {
 		buf_puts(err,
