@@ -23,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern char **environ;
-
 const char *watch_handler_name(const struct watch_run *w)
 {
 	switch (w->plan.handler) {
@@ -136,37 +134,17 @@ static void on_written(uv_write_t *req, int status)
 	close_once((uv_handle_t *)&w->in);
 }
 
-/* environ with CONSUL_INDEX set; the strings are borrowed except slot. */
-static char **make_env(uint64_t index, char *slot, size_t len)
-{
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = xcalloc(n + 2, sizeof(char *));
-	size_t j = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "CONSUL_INDEX=", 13) != 0)
-			env[j++] = environ[i];
-	snprintf(slot, len, "CONSUL_INDEX=%llu", (unsigned long long)index);
-	env[j] = slot;
-	return env;
-}
-
 static void script_start(struct watch_run *w, char *input)
 {
 	uv_loop_t *loop = w->ws->loop;
 	char *sh_args[4];
 	char **args = w->plan.args;
 	if (w->plan.handler == WATCH_HANDLER_SHELL) {
-		const char *sh = getenv("SHELL");
-		sh_args[0] = (char *)(sh && *sh ? sh : "/bin/sh");
-		sh_args[1] = "-c";
-		sh_args[2] = w->plan.shell;
-		sh_args[3] = NULL;
+		watch_shell_argv(sh_args, w->plan.shell);
 		args = sh_args;
 	}
 	char slot[40];
-	char **env = make_env(w->st.fire_index, slot, sizeof(slot));
+	char **env = watch_child_env(w->st.fire_index, slot, sizeof(slot));
 	uv_pipe_t *pipes[3] = {&w->in, &w->out, &w->err};
 	for (int i = 0; i < 3; i++) {
 		uv_pipe_init(loop, pipes[i], 0);

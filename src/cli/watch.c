@@ -40,8 +40,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
 struct watch_opts {
 	const char *type;	 /* -type */
 	const char *key;	 /* -key */
@@ -197,22 +195,6 @@ static void describe_status(struct buf *out, int status)
 		buf_putc(out, (char)tolower((unsigned char)*s));
 }
 
-/* environ with CONSUL_INDEX replaced. */
-static char **child_env(uint64_t index, char *slot, size_t slot_len)
-{
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = xcalloc(n + 2, sizeof(char *));
-	size_t j = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "CONSUL_INDEX=", 13) != 0)
-			env[j++] = environ[i];
-	snprintf(slot, slot_len, "CONSUL_INDEX=%llu", (unsigned long long)index);
-	env[j] = slot;
-	return env;
-}
-
 /* Run the child with data on stdin and wait for it. 0, or -1 after printing
  * Consul's error. */
 static int run_child(char **args, int nargs, bool shell, json_t *data, uint64_t index)
@@ -242,15 +224,11 @@ static int run_child(char **args, int nargs, bool shell, json_t *data, uint64_t 
 	if (shell) {
 		for (int i = 0; i < nargs; i++)
 			buf_printf(&line, "%s%s", i ? " " : "", args[i]);
-		const char *sh = getenv("SHELL");
-		sh_argv[0] = (char *)(sh && *sh ? sh : "/bin/sh");
-		sh_argv[1] = "-c";
-		sh_argv[2] = (char *)buf_cstr(&line);
-		sh_argv[3] = NULL;
+		watch_shell_argv(sh_argv, buf_cstr(&line));
 		argv = sh_argv;
 	}
 	char slot[40];
-	char **env = child_env(index, slot, sizeof(slot));
+	char **env = watch_child_env(index, slot, sizeof(slot));
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, 0);

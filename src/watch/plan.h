@@ -161,6 +161,12 @@ enum watch_step watch_state_failed(struct watch_state *s);
 
 void watch_state_free(struct watch_state *s);
 
+/* Starting a handler (child.c): argv of a shell handler, `$SHELL -c line`
+ * (/bin/sh without SHELL; line is borrowed), and environ with CONSUL_INDEX set
+ * to index (slot holds that string; the array is malloc'd, its strings borrowed). */
+void watch_shell_argv(char *argv[4], const char *line);
+char **watch_child_env(uint64_t index, char *slot, size_t len);
+
 /* Consul's event.IDToIndex: the two halves of a UUID XORed; 0 if malformed. */
 uint64_t watch_event_id_index(const char *uuid);
 
