@@ -1,6 +1,7 @@
 /* Base64 (see b64.h). */
 #include "base/b64.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -70,4 +71,69 @@ int b64_decode(struct buf *out, const char *s, size_t n)
 		buf_append(out, bytes, (size_t)(3 - pad));
 	}
 	return 0;
+}
+
+static bool is_newline(char c)
+{
+	return c == '\r' || c == '\n';
+}
+
+static int next_char(const char *s, size_t n, size_t *i)
+{
+	while (*i < n && is_newline(s[*i]))
+		(*i)++;
+	return *i < n ? (unsigned char)s[(*i)++] : -1;
+}
+
+/* The offset Go's decoder names for input b64_decode_go refused: the error paths
+ * of Go's decodeQuantum, quantum by quantum. */
+static size_t go_bad_byte(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (;;) {
+		for (int j = 0; j < 4; j++) {
+			size_t at = i;
+			int c = next_char(s, n, &i);
+			if (c < 0)
+				return j == 0 ? n : i - (size_t)j;
+			if (c == '=') {
+				int pad2 = j == 2 ? next_char(s, n, &i) : '=';
+				/* Go: the '=' itself, the end of input, or the byte before the
+				 * one that should have been the second '=' */
+				if (j < 2 || pad2 != '=')
+					return j < 2 ? at : pad2 < 0 ? n : i - 2;
+				size_t rest = i;
+				return next_char(s, n, &rest) >= 0 ? rest - 1 : n;
+			}
+			if (value((char)c) < 0)
+				return at;
+		}
+	}
+}
+
+int b64_decode_go(struct buf *out, const char *s, size_t n, size_t *bad_at)
+{
+	size_t i = 0;
+	int c;
+	char q[4];
+	int k = 0;
+	buf_reserve(out, n / 4 * 3 + 3); /* no reallocation midway: no stray copies */
+	while ((c = next_char(s, n, &i)) >= 0) {
+		q[k++] = (char)c;
+		if (k < 4)
+			continue;
+		k = 0;
+		size_t rest = i;
+		bool last = next_char(s, n, &rest) < 0;
+		/* a quantum with padding must be the last one */
+		if ((q[2] == '=' || q[3] == '=') && !last)
+			goto bad;
+		if (b64_decode(out, q, 4) != 0)
+			goto bad;
+	}
+	if (k == 0)
+		return 0;
+bad:
+	*bad_at = go_bad_byte(s, n);
+	return -1;
 }

@@ -15,4 +15,10 @@ void b64_encode(struct buf *out, const void *p, size_t n);
  * (bad characters, bad padding, wrong length); out is then unspecified. */
 int b64_decode(struct buf *out, const char *s, size_t n);
 
+/* Go's base64.StdEncoding.DecodeString: as b64_decode, but CR and LF are skipped
+ * anywhere, and on bad input *bad_at is the offset Go's error names ("illegal
+ * base64 data at input byte N"). Decodes without copying the input (callers
+ * decode key material). */
+int b64_decode_go(struct buf *out, const char *s, size_t n, size_t *bad_at);
+
 #endif

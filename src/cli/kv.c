@@ -107,52 +107,12 @@ int kv_read_data(const char *arg, struct buf *out, struct buf *err)
 }
 
 /* Next input byte, skipping CR and LF as Go's decoder does; -1 at the end. */
-static int next_char(const char *s, size_t n, size_t *i)
-{
-	while (*i < n && (s[*i] == '\r' || s[*i] == '\n'))
-		(*i)++;
-	return *i < n ? (unsigned char)s[(*i)++] : -1;
-}
-
-/* The offset Go's base64.StdEncoding.DecodeString names for input that b64_decode
- * refused: the error paths of Go's decodeQuantum, quantum by quantum. (base/b64
- * says only that the input is bad, not where.) */
-static size_t go_bad_byte(const char *s, size_t n)
-{
-	size_t i = 0;
-	for (;;) {
-		for (int j = 0; j < 4; j++) {
-			size_t at = i;
-			int c = next_char(s, n, &i);
-			if (c < 0)
-				return j == 0 ? n : i - (size_t)j;
-			if (c == '=') {
-				int pad2 = j == 2 ? next_char(s, n, &i) : '=';
-				/* Go: the '=' itself, the end of input, or the byte before the
-				 * one that should have been the second '=' */
-				if (j < 2 || pad2 != '=')
-					return j < 2 ? at : pad2 < 0 ? n : i - 2;
-				size_t rest = i;
-				return next_char(s, n, &rest) >= 0 ? rest - 1 : n;
-			}
-			if (!isalnum(c) && c != '+' && c != '/')
-				return at;
-		}
-	}
-}
-
 int kv_b64_decode(struct buf *out, const char *s, size_t n, struct buf *err)
 {
-	/* Go's decoder skips CR and LF anywhere; b64_decode does not. Empty input is
-	 * not passed on: b64_decode would reserve space in out without terminating it. */
-	struct buf clean = BUF_INIT;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != '\r' && s[i] != '\n')
-			buf_putc(&clean, s[i]);
-	int rc = clean.len ? b64_decode(out, clean.data, clean.len) : 0;
-	buf_free(&clean);
+	size_t at;
+	int rc = b64_decode_go(out, s, n, &at);
 	if (rc < 0)
-		buf_printf(err, "illegal base64 data at input byte %zu", go_bad_byte(s, n));
+		buf_printf(err, "illegal base64 data at input byte %zu", at);
 	return rc;
 }
 

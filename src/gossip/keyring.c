@@ -47,76 +47,14 @@ void keyring_free(struct keyring *kr)
 
 /* ---- base64 text <-> key ---- */
 
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-static bool is_newline(char c)
-{
-	return c == '\r' || c == '\n';
-}
-
-/* Index of the first non-newline at or after i, or n. */
-static size_t skip_newlines(const char *s, size_t n, size_t i)
-{
-	while (i < n && is_newline(s[i]))
-		i++;
-	return i;
-}
-
-/*
- * The input offset Go's base64.StdEncoding reports for bad text: the first character
- * outside the alphabet, a misplaced '=', anything after the padding, or the start
- * of an incomplete last quantum. Called only once decoding failed.
- */
-static size_t bad_offset(const char *s, size_t n)
-{
-	size_t j = 0; /* characters of the current quantum seen */
-	for (size_t i = 0; i < n; i++) {
-		if (is_newline(s[i]))
-			continue;
-		if (b64val(s[i]) >= 0) {
-			j = (j + 1) % 4;
-			continue;
-		}
-		if (s[i] != '=' || j < 2)
-			return i;
-		size_t k = i + 1;
-		if (j == 2) { /* "xx" must be followed by "==" */
-			k = skip_newlines(s, n, k);
-			if (k == n)
-				return n;
-			if (s[k] != '=')
-				return k - 1;
-			k++;
-		}
-		k = skip_newlines(s, n, k);
-		return k; /* anything after the padding, or n if nothing */
-	}
-	return j ? n - j : n;
-}
-
 /* Decode text; check_len also requires a valid key length. */
 static int decode(const char *text, struct gkey *out, bool check_len, char *err)
 {
-	size_t n = strlen(text);
-	char *clean = xmalloc(n + 1);
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!is_newline(text[i]))
-			clean[m++] = text[i];
 	struct buf b = BUF_INIT;
+	size_t at;
 	int rc = 0;
-	if (b64_decode(&b, clean, m) != 0)
-		rc = fail(err, CAIRN_E_INVAL, "illegal base64 data at input byte %zu",
-			  bad_offset(text, n));
+	if (b64_decode_go(&b, text, strlen(text), &at) != 0)
+		rc = fail(err, CAIRN_E_INVAL, "illegal base64 data at input byte %zu", at);
 	else if (b.len > GKEY_MAX || (check_len && !gkey_valid_len(b.len)))
 		rc = fail(err, CAIRN_E_INVAL, "key size must be 16, 24 or 32 bytes");
 	if (rc == 0) {
@@ -127,8 +65,6 @@ static int decode(const char *text, struct gkey *out, bool check_len, char *err)
 	}
 	if (b.data)
 		OPENSSL_cleanse(b.data, b.cap);
-	OPENSSL_cleanse(clean, n + 1);
-	free(clean);
 	buf_free(&b);
 	return rc;
 }
