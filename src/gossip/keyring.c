@@ -5,7 +5,7 @@
  * Keys are compared in full (length and bytes). Memory that held key material is
  * wiped before it is freed or reused.
  */
-#include "gossip/keyring.h"
+#include "gossip/keyring_int.h"
 
 #include "base/alloc.h"
 #include "base/b64.h"
@@ -16,19 +16,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static int fail(char *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, int code, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, KEYRING_ERR_MAX, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 void keyring_init(struct keyring *kr)
 {
@@ -45,6 +32,17 @@ void keyring_free(struct keyring *kr)
 	keyring_init(kr);
 }
 
+int keyring_fail(char *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, KEYRING_ERR_MAX, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
 /* ---- base64 text <-> key ---- */
 
 /* Decode text; check_len also requires a valid key length. */
@@ -54,9 +52,9 @@ static int decode(const char *text, struct gkey *out, bool check_len, char *err)
 	size_t at;
 	int rc = 0;
 	if (b64_decode_go(&b, text, strlen(text), &at) != 0)
-		rc = fail(err, CAIRN_E_INVAL, "illegal base64 data at input byte %zu", at);
+		rc = keyring_fail(err, CAIRN_E_INVAL, "illegal base64 data at input byte %zu", at);
 	else if (b.len > GKEY_MAX || (check_len && !gkey_valid_len(b.len)))
-		rc = fail(err, CAIRN_E_INVAL, "key size must be 16, 24 or 32 bytes");
+		rc = keyring_fail(err, CAIRN_E_INVAL, "key size must be 16, 24 or 32 bytes");
 	if (rc == 0) {
 		memset(out, 0, sizeof(*out));
 		out->len = (uint8_t)b.len;
@@ -103,7 +101,8 @@ static long find(const struct keyring *kr, const struct gkey *k)
 int keyring_install_key(struct keyring *kr, const struct gkey *k, char *err)
 {
 	if (!gkey_valid_len(k->len))
-		return fail(err, CAIRN_E_INVAL, "Invalid key: key size must be 16, 24 or 32 bytes");
+		return keyring_fail(err, CAIRN_E_INVAL,
+				    "Invalid key: key size must be 16, 24 or 32 bytes");
 	if (find(kr, k) >= 0)
 		return 0;
 	if (kr->n == kr->cap) {
@@ -128,7 +127,7 @@ int keyring_install(struct keyring *kr, const char *text, char *err)
 	char why[KEYRING_ERR_MAX];
 	int rc = decode(text, &k, true, why);
 	if (rc != 0)
-		return fail(err, rc, "Invalid key: %s", why);
+		return keyring_fail(err, rc, "Invalid key: %s", why);
 	rc = keyring_install_key(kr, &k, err);
 	OPENSSL_cleanse(&k, sizeof(k));
 	return rc;
@@ -140,11 +139,11 @@ int keyring_use(struct keyring *kr, const char *text, char *err)
 	char why[KEYRING_ERR_MAX];
 	int rc = decode(text, &k, false, why);
 	if (rc != 0)
-		return fail(err, rc, "Invalid key: %s", why);
+		return keyring_fail(err, rc, "Invalid key: %s", why);
 	long i = find(kr, &k);
 	OPENSSL_cleanse(&k, sizeof(k));
 	if (i < 0)
-		return fail(err, CAIRN_E_NOTFOUND, "Requested key is not in the keyring");
+		return keyring_fail(err, CAIRN_E_NOTFOUND, "Requested key is not in the keyring");
 	struct gkey chosen = kr->keys[i];
 	memmove(&kr->keys[1], &kr->keys[0], (size_t)i * sizeof(kr->keys[0]));
 	kr->keys[0] = chosen;
@@ -158,11 +157,11 @@ int keyring_remove(struct keyring *kr, const char *text, char *err)
 	char why[KEYRING_ERR_MAX];
 	int rc = decode(text, &k, false, why);
 	if (rc != 0)
-		return fail(err, rc, "Invalid key: %s", why);
+		return keyring_fail(err, rc, "Invalid key: %s", why);
 	long i = find(kr, &k);
 	OPENSSL_cleanse(&k, sizeof(k));
 	if (i == 0)
-		return fail(err, CAIRN_E_INVAL, "Removing the primary key is not allowed");
+		return keyring_fail(err, CAIRN_E_INVAL, "Removing the primary key is not allowed");
 	if (i < 0)
 		return 0; /* memberlist: removing an absent key succeeds */
 	size_t tail = kr->n - (size_t)i - 1;

@@ -5,7 +5,7 @@
  * file as Consul does. The JSON itself is keyring_json.c. Plain POSIX I/O: it
  * blocks, so it runs at boot or on the thread pool.
  */
-#include "gossip/keyring.h"
+#include "gossip/keyring_int.h"
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -30,19 +30,6 @@ static const struct {
     [KEYRING_WAN] = {"serf/remote.keyring", "WAN"},
 };
 
-static int fail(char *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, int code, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, KEYRING_ERR_MAX, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 const char *keyring_file_name(enum keyring_pool pool)
 {
 	return pools[pool].file;
@@ -55,8 +42,8 @@ int keyring_load_file(struct keyring *kr, const char *path, char *err)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		return fail(err, e == ENOENT ? CAIRN_E_NOTFOUND : CAIRN_E_IO, "%s: %s", path,
-			    strerror(e));
+		return keyring_fail(err, e == ENOENT ? CAIRN_E_NOTFOUND : CAIRN_E_IO, "%s: %s",
+				    path, strerror(e));
 	}
 	struct buf data = BUF_INIT;
 	int rc = 0;
@@ -66,14 +53,15 @@ int keyring_load_file(struct keyring *kr, const char *path, char *err)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = fail(err, CAIRN_E_IO, "%s: %s", path, strerror(errno));
+			rc = keyring_fail(err, CAIRN_E_IO, "%s: %s", path, strerror(errno));
 			break;
 		}
 		if (got == 0)
 			break;
 		data.len += (size_t)got;
 		if (data.len > (1u << 20)) {
-			rc = fail(err, CAIRN_E_TOOBIG, "%s: keyring file is too large", path);
+			rc = keyring_fail(err, CAIRN_E_TOOBIG, "%s: keyring file is too large",
+					  path);
 			break;
 		}
 	}
@@ -82,9 +70,9 @@ int keyring_load_file(struct keyring *kr, const char *path, char *err)
 		char why[KEYRING_ERR_MAX];
 		rc = keyring_parse_json(kr, data.data ? data.data : "", data.len, why);
 		if (rc == CAIRN_E_INVAL && strcmp(why, "no keys present in keyring") == 0)
-			fail(err, rc, "no keys present in keyring: %s", path);
+			keyring_fail(err, rc, "no keys present in keyring: %s", path);
 		else if (rc != 0)
-			fail(err, rc, "%s: %.400s", path, why);
+			keyring_fail(err, rc, "%s: %.400s", path, why);
 	}
 	if (data.data)
 		OPENSSL_cleanse(data.data, data.cap);
@@ -106,8 +94,9 @@ static int make_parent(const char *path, char *err)
 			char save = *p;
 			*p = '\0';
 			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-				rc = fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s",
-					  dir, strerror(errno));
+				rc = keyring_fail(err, CAIRN_E_IO,
+						  "Failed to write keyring file: %s: %s", dir,
+						  strerror(errno));
 			*p = save;
 			if (save == '\0')
 				break;
@@ -140,15 +129,15 @@ int keyring_write_file(const char *path, const char *data, size_t n, char *err)
 	int rc = 0;
 	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write_all(fd, data, n) != 0 || fsync(fd) != 0) {
-		rc = fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", tmp.data,
-			  strerror(errno));
+		rc = keyring_fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", tmp.data,
+				  strerror(errno));
 	}
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
-		rc = fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", tmp.data,
-			  strerror(errno));
+		rc = keyring_fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", tmp.data,
+				  strerror(errno));
 	if (rc == 0 && rename(tmp.data, path) != 0)
-		rc = fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", path,
-			  strerror(errno));
+		rc = keyring_fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", path,
+				  strerror(errno));
 	if (rc != 0) {
 		unlink(tmp.data);
 	} else {
@@ -206,7 +195,7 @@ int keyring_setup(struct keyring *kr, enum keyring_pool pool, const char *data_d
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", data_dir, pools[pool].file) >=
 	    sizeof(path)) {
 		keyring_free(&seed);
-		return fail(err, CAIRN_E_INVAL, "data_dir is too long");
+		return keyring_fail(err, CAIRN_E_INVAL, "data_dir is too long");
 	}
 	struct stat st;
 	bool exists = stat(path, &st) == 0;

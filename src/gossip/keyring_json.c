@@ -6,7 +6,7 @@
  * written without brackets: "invalid character 'i' looking for beginning of value".
  * Keys go through keyring_install_key, so duplicates collapse as in memberlist.
  */
-#include "gossip/keyring.h"
+#include "gossip/keyring_int.h"
 
 #include "base/err.h"
 #include "base/hex.h"
@@ -16,19 +16,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static int fail(char *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, int code, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, KEYRING_ERR_MAX, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 void keyring_to_json(const struct keyring *kr, struct buf *out)
 {
@@ -64,14 +51,15 @@ static void skip_ws(struct rd *r)
 static int bad_char(const struct rd *r, const char *ctx, char *err)
 {
 	if (r->i >= r->n)
-		return fail(err, CAIRN_E_PARSE, "unexpected end of JSON input");
+		return keyring_fail(err, CAIRN_E_PARSE, "unexpected end of JSON input");
 	unsigned char c = (unsigned char)r->s[r->i];
 	if (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == '{' || c == '[' || c == 't' ||
 	    c == 'f' || c == 'n')
-		return fail(err, CAIRN_E_PARSE, "keyring file must be a JSON array of strings");
+		return keyring_fail(err, CAIRN_E_PARSE,
+				    "keyring file must be a JSON array of strings");
 	if (c < 0x20 || c >= 0x7f)
-		return fail(err, CAIRN_E_PARSE, "invalid character '\\x%02x' %s", c, ctx);
-	return fail(err, CAIRN_E_PARSE, "invalid character '%c' %s", c, ctx);
+		return keyring_fail(err, CAIRN_E_PARSE, "invalid character '\\x%02x' %s", c, ctx);
+	return keyring_fail(err, CAIRN_E_PARSE, "invalid character '%c' %s", c, ctx);
 }
 
 /* A string at r->s[r->i] == '"' into out (escapes resolved; \u above 0x7f, which
@@ -85,7 +73,8 @@ static int read_string(struct rd *r, struct buf *out, char *err)
 		if (c == '"')
 			return 0;
 		if ((unsigned char)c < 0x20)
-			return fail(err, CAIRN_E_PARSE, "invalid character in string literal");
+			return keyring_fail(err, CAIRN_E_PARSE,
+					    "invalid character in string literal");
 		if (c != '\\') {
 			buf_putc(out, c);
 			continue;
@@ -99,17 +88,18 @@ static int read_string(struct rd *r, struct buf *out, char *err)
 			continue;
 		}
 		if (e != 'u' || r->n - r->i < 4)
-			return fail(err, CAIRN_E_PARSE, "invalid escape in string literal");
+			return keyring_fail(err, CAIRN_E_PARSE, "invalid escape in string literal");
 		int v = 0;
 		for (int k = 0; k < 4; k++) {
 			int h = hexval(r->s[r->i++]);
 			if (h < 0)
-				return fail(err, CAIRN_E_PARSE, "invalid escape in string literal");
+				return keyring_fail(err, CAIRN_E_PARSE,
+						    "invalid escape in string literal");
 			v = v * 16 + h;
 		}
 		buf_putc(out, v < 0x80 ? (char)v : '?');
 	}
-	return fail(err, CAIRN_E_PARSE, "unexpected end of JSON input");
+	return keyring_fail(err, CAIRN_E_PARSE, "unexpected end of JSON input");
 }
 
 /* Decode one key string and add it (dedup as memberlist's NewKeyring). */
@@ -117,13 +107,13 @@ static int add_text(struct keyring *kr, const struct buf *text, char *err)
 {
 	const char *nul = text->len ? memchr(text->data, '\0', text->len) : NULL;
 	if (nul) /* a \u0000 escape: not base64, and would cut the C string short */
-		return fail(err, CAIRN_E_INVAL, "illegal base64 data at input byte %zu",
-			    (size_t)(nul - text->data));
+		return keyring_fail(err, CAIRN_E_INVAL, "illegal base64 data at input byte %zu",
+				    (size_t)(nul - text->data));
 	struct gkey k;
 	char why[KEYRING_ERR_MAX];
 	int rc = keyring_decode_key(buf_cstr(text), &k, why);
 	if (rc != 0)
-		return fail(err, rc, "%s", why);
+		return keyring_fail(err, rc, "%s", why);
 	rc = keyring_install_key(kr, &k, err);
 	OPENSSL_cleanse(&k, sizeof(k));
 	return rc;
@@ -185,7 +175,7 @@ int keyring_parse_json(struct keyring *kr, const char *data, size_t n, char *err
 			rc = bad_char(&r, "after top-level value", err);
 	}
 	if (rc == 0 && tmp.n == 0)
-		rc = fail(err, CAIRN_E_INVAL, "no keys present in keyring");
+		rc = keyring_fail(err, CAIRN_E_INVAL, "no keys present in keyring");
 	if (rc != 0) {
 		keyring_free(&tmp);
 		return rc;
