@@ -25,10 +25,17 @@ int catalog_ops_apply(struct store_txn *t, const struct cmd *c, uint64_t index,
 		rc = catalog_txn_register(t, &c->u.reg, &why);
 	else if (c->type == CMD_CATALOG_DEREGISTER)
 		rc = catalog_txn_deregister(t, &c->u.dereg, &why);
-	if (rc == 0) {
-		/* sessions tied to a node or check this changed (Consul's
-		 * checkSessionsTxn): invalidated in the same entry, on every server */
+	/* sessions tied to a node or check this changed (Consul's checkSessionsTxn):
+	 * invalidated in the same entry, on every server */
+	if (rc == 0)
 		session_txn_check_nodes(t);
+	return catalog_ops_finish(t, rc, why, index, res);
+}
+
+int catalog_ops_finish(struct store_txn *t, int rc, char *why, uint64_t index,
+		       struct txn_result *res)
+{
+	if (rc == 0) {
 		store_txn_commit(t);
 	} else {
 		store_txn_abort(t);

@@ -22,6 +22,11 @@
  * aborts t (and so frees it). Returns 0 or the store's error code. */
 int catalog_ops_apply(struct store_txn *t, const struct cmd *c, uint64_t index,
 		      struct txn_result *res);
+/* The end of a one-request command (catalog, session): commits t when rc is 0,
+ * else aborts it and records one error (op_index 0) with why (taken; NULL: the
+ * text of rc). Sets res->index; returns rc. */
+int catalog_ops_finish(struct store_txn *t, int rc, char *why, uint64_t index,
+		       struct txn_result *res);
 /* The error message of a catalog command's result, NULL when it succeeded. */
 const char *catalog_ops_error(const struct txn_result *res);
 

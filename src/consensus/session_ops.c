@@ -5,6 +5,8 @@
  */
 #include "consensus/session_ops.h"
 
+#include "consensus/catalog_ops.h"
+
 #include "base/alloc.h"
 #include "base/err.h"
 
@@ -19,15 +21,5 @@ int session_ops_apply(struct store_txn *t, const struct cmd *c, uint64_t index,
 		rc = session_txn_create(t, &c->u.sess, &why);
 	else if (c->type == CMD_SESSION_DESTROY)
 		rc = session_txn_destroy(t, c->u.session_id);
-	if (rc == 0) {
-		store_txn_commit(t);
-	} else {
-		store_txn_abort(t);
-		res->errors = xcalloc(1, sizeof(*res->errors));
-		res->errors[0].op_index = 0;
-		res->errors[0].what = why ? why : xstrdup(cairn_strerror(rc));
-		res->nerrors = 1;
-	}
-	res->index = index;
-	return rc;
+	return catalog_ops_finish(t, rc, why, index, res);
 }
