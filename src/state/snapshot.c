@@ -196,16 +196,29 @@ static void encode_tombs(const struct store_frozen *f, struct buf *out)
 	}
 }
 
-static void encode_section(const struct store_frozen *f, struct buf *out, uint32_t id, size_t count,
-			   void (*records)(const struct store_frozen *, struct buf *))
+/* A section is its header (id, record count, byte length) then its records:
+ * section_begin leaves room for the header, section_end fills it in. */
+static size_t section_begin(struct buf *out)
 {
 	size_t head = out->len;
 	grow_by(out, SNAPSHOT_SECTION_SIZE);
-	records(f, out);
+	return head;
+}
+
+static void section_end(struct buf *out, size_t head, uint32_t id, size_t count)
+{
 	char *p = out->data + head;
 	p = put_u32(p, id);
 	p = put_u64(p, count);
 	put_u64(p, out->len - head - SNAPSHOT_SECTION_SIZE);
+}
+
+static void encode_section(const struct store_frozen *f, struct buf *out, uint32_t id, size_t count,
+			   void (*records)(const struct store_frozen *, struct buf *))
+{
+	size_t head = section_begin(out);
+	records(f, out);
+	section_end(out, head, id, count);
 }
 
 /* A catalog section, left out when empty: a store without catalog data writes
@@ -215,13 +228,9 @@ static void encode_cat(const struct store_frozen *f, struct buf *out, uint32_t i
 	size_t count = cat_frozen_count(f->cat, id);
 	if (!count)
 		return;
-	size_t head = out->len;
-	grow_by(out, SNAPSHOT_SECTION_SIZE);
+	size_t head = section_begin(out);
 	cat_frozen_records(f->cat, id, out);
-	char *p = out->data + head;
-	p = put_u32(p, id);
-	p = put_u64(p, count);
-	put_u64(p, out->len - head - SNAPSHOT_SECTION_SIZE);
+	section_end(out, head, id, count);
 }
 
 /* A session section, left out when empty (like the catalog's). */
@@ -230,13 +239,9 @@ static void encode_sess(const struct store_frozen *f, struct buf *out, uint32_t 
 	size_t count = sess_frozen_count(f->sess, id);
 	if (!count)
 		return;
-	size_t head = out->len;
-	grow_by(out, SNAPSHOT_SECTION_SIZE);
+	size_t head = section_begin(out);
 	sess_frozen_records(f->sess, id, out);
-	char *p = out->data + head;
-	p = put_u32(p, id);
-	p = put_u64(p, count);
-	put_u64(p, out->len - head - SNAPSHOT_SECTION_SIZE);
+	section_end(out, head, id, count);
 }
 
 void store_frozen_encode(const struct store_frozen *f, struct buf *out)
