@@ -114,3 +114,13 @@ const char *buf_cstr(const struct buf *b)
 {
 	return b->data ? b->data : "";
 }
+
+char *buf_fmt(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_steal(&b);
+}

@@ -54,6 +54,8 @@ static inline void buf_putc(struct buf *b, char c)
 }
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* A new malloc'd string formatted as printf does (the caller frees it). */
+char *buf_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void buf_put_u64(struct buf *b, uint64_t v);
 void buf_put_i64(struct buf *b, int64_t v);
 /* Remove the first n bytes. */

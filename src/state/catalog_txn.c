@@ -22,17 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_steal(&b);
-}
-
 static void log_rec(struct catalog *cat, enum cat_rec_kind kind, struct cat_nslot *ns, void *prev,
 		    void *after)
 {
@@ -168,8 +157,8 @@ static int name_conflict(const struct cat_nslot *holder, const struct cat_node *
 	bool healthy = serf && serf->status != CAT_CRITICAL;
 	if (!healthy || (allow_no_id && !*holder->node->id))
 		return 0;
-	*why = msg("Node name %s is reserved by node %s with name %s (%s)", e->name,
-		   holder->node->id, holder->node->name, holder->node->address);
+	*why = buf_fmt("Node name %s is reserved by node %s with name %s (%s)", e->name,
+		       holder->node->id, holder->node->name, holder->node->address);
 	return CAIRN_E_EXIST;
 }
 
@@ -177,7 +166,7 @@ static int wrap(int rc, char **why, const char *prefix)
 {
 	if (rc) {
 		char *inner = *why;
-		*why = msg("%s%s", prefix, inner);
+		*why = buf_fmt("%s%s", prefix, inner);
 		free(inner);
 	}
 	return rc;
@@ -266,8 +255,8 @@ static int ensure_check(struct store_txn *t, struct cat_nslot *ns, const struct 
 	const char *sid = tmpl->service_id ? tmpl->service_id : "";
 	const struct cat_service *svc = *sid ? cat_slot_service(ns, sid) : NULL;
 	if (*sid && !svc) {
-		*why = msg("Unknown service ID '%s' for check ID '%s'", sid,
-			   tmpl->id && *tmpl->id ? tmpl->id : tmpl->name);
+		*why = buf_fmt("Unknown service ID '%s' for check ID '%s'", sid,
+			       tmpl->id && *tmpl->id ? tmpl->id : tmpl->name);
 		return CAIRN_E_NOTFOUND;
 	}
 	struct cat_check *e = cat_check_pack(tmpl, ns->node->name, svc);

@@ -18,17 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_steal(&b);
-}
-
 static void log_rec(struct sess_table *st, struct session *prev, struct session *after)
 {
 	*(struct sess_rec *)cvec_insert(&st->log, st->log.n) = (struct sess_rec){prev, after};
@@ -40,12 +29,12 @@ static int check_ok(const struct store *s, const char *node, const char *id, cha
 	const struct cat_check *c = catalog_node_check(s, node, id);
 	if (!c) {
 		if (why)
-			*why = msg("Missing check '%s' registration", id);
+			*why = buf_fmt("Missing check '%s' registration", id);
 		return CAIRN_E_NOTFOUND;
 	}
 	if (c->status == CAT_CRITICAL) {
 		if (why)
-			*why = msg("Check '%s' is in %s state", id, cat_status_name(c->status));
+			*why = buf_fmt("Check '%s' is in %s state", id, cat_status_name(c->status));
 		return CAIRN_E_CAS;
 	}
 	return 0;
@@ -68,19 +57,19 @@ int session_txn_create(struct store_txn *t, const struct session *tmpl, char **w
 {
 	struct store *s = t->s;
 	if (!tmpl->id || !*tmpl->id) {
-		*why = msg("Missing session ID");
+		*why = buf_fmt("Missing session ID");
 		return CAIRN_E_INVAL;
 	}
 	if ((unsigned)tmpl->behavior >= SESSION_BEHAVIOR_COUNT_) {
-		*why = msg("Invalid session behavior: %d", (int)tmpl->behavior);
+		*why = buf_fmt("Invalid session behavior: %d", (int)tmpl->behavior);
 		return CAIRN_E_INVAL;
 	}
 	if (session_get(s, tmpl->id)) {
-		*why = msg("Session ID already exists");
+		*why = buf_fmt("Session ID already exists");
 		return CAIRN_E_INVAL;
 	}
 	if (!tmpl->node || !catalog_node(s, tmpl->node)) {
-		*why = msg("Missing node registration");
+		*why = buf_fmt("Missing node registration");
 		return CAIRN_E_NOTFOUND;
 	}
 	struct session *e = sess_pack(tmpl);
