@@ -18,6 +18,7 @@
 #include "dns/recursor.h"
 
 #include "base/alloc.h"
+#include "base/be.h"
 #include "base/log.h"
 #include "config/config.h"
 
@@ -71,17 +72,6 @@ struct dns_rq {
 	struct sockaddr_storage up[DNS_RECURSORS_MAX]; /* in the order to try */
 };
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static uint16_t fresh_id(struct dns_recursor *r)
 {
 	if (r->random_used + 2 > sizeof(r->random)) {
@@ -91,7 +81,7 @@ static uint16_t fresh_id(struct dns_recursor *r)
 				r->random[i] = (uint8_t)r->view->rand(r->view->rand_ctx);
 		r->random_used = 0;
 	}
-	uint16_t id = rd16(r->random + r->random_used);
+	uint16_t id = be16_get(r->random + r->random_used);
 	r->random_used += 2;
 	return id;
 }
@@ -162,7 +152,7 @@ static void pick_upstreams(struct dns_recursor *r, struct dns_rq *q)
 /* Offset just past the question of a one-question query, 0 when unreadable. */
 static size_t question_end(const uint8_t *p, size_t n)
 {
-	if (n < 12 || rd16(p + 4) != 1)
+	if (n < 12 || be16_get(p + 4) != 1)
 		return 0;
 	size_t off = 12;
 	while (off < n && p[off] != 0) {
@@ -252,9 +242,9 @@ static void attempt_failed(struct dns_rq *q, const char *why)
 /* A reply arrived on the current attempt: relay it, or move on. */
 static void on_reply(struct dns_rq *q, uint8_t *p, size_t n)
 {
-	if (n < 12 || rd16(p) != q->id || !(p[2] & 0x80))
+	if (n < 12 || be16_get(p) != q->id || !(p[2] & 0x80))
 		return; /* not ours: keep waiting (the timer still runs) */
-	if (q->qend && (rd16(p + 4) != 1 || n < q->qend ||
+	if (q->qend && (be16_get(p + 4) != 1 || n < q->qend ||
 			!same_question(p + 12, q->pkt + 12, q->qend - 12))) {
 		attempt_failed(q, "reply for another question");
 		return;
@@ -266,7 +256,7 @@ static void on_reply(struct dns_rq *q, uint8_t *p, size_t n)
 		attempt_failed(q, why);
 		return;
 	}
-	wr16(p, q->client_id);
+	be16_put(p, q->client_id);
 	finish(q, p, n);
 }
 
@@ -345,7 +335,7 @@ static void tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	a->in_len += (size_t)nread;
 	if (a->in_len < 2)
 		return;
-	size_t need = 2 + (size_t)rd16(a->in);
+	size_t need = 2 + (size_t)be16_get(a->in);
 	if (a->in_len >= need)
 		on_reply(q, a->in + 2, need - 2);
 	/* a reply that was not ours: a second one will not come on this stream */
@@ -425,10 +415,10 @@ static void launch(struct dns_rq *q)
 	a->q = q;
 	a->tcp = q->tcp;
 	a->out_len = 2 + q->len;
-	wr16(a->out, (uint16_t)q->len);
+	be16_put(a->out, (uint16_t)q->len);
 	memcpy(a->out + 2, q->pkt, q->len);
 	q->id = fresh_id(r);
-	wr16(a->out + 2, q->id);
+	be16_put(a->out + 2, q->id);
 	q->cur = a;
 	int err = a->tcp ? start_tcp(r, a, to) : start_udp(r, a, to);
 	if (err) {
@@ -493,7 +483,7 @@ int dns_recurse(struct dns_recursor *r, const uint8_t *pkt, size_t len, int tcp,
 	q->pkt = xmemdup(pkt, len);
 	q->len = len;
 	q->qend = question_end(pkt, len);
-	q->client_id = rd16(pkt);
+	q->client_id = be16_get(pkt);
 	q->tcp = tcp != 0;
 	pick_upstreams(r, q);
 	uv_timer_init(r->loop, &q->timer);

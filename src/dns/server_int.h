@@ -8,6 +8,7 @@
 
 #include "dns/recursor.h"
 #include "dns/server.h"
+#include "base/be.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,11 +102,6 @@ struct dns_server {
 	void (*close_cb)(void *arg); /* run when everything is freed */
 	void *close_arg;	     /* its argument */
 };
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static inline socklen_t addr_len(const struct sockaddr *sa)
 {

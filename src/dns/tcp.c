@@ -144,7 +144,7 @@ static void tconn_process(struct tconn *c)
 {
 	size_t off = 0;
 	while (!c->closing && c->queued < DNS_TCP_OUT_HIGH && c->len - off >= 2) {
-		size_t mlen = rd16(c->in + off);
+		size_t mlen = be16_get(c->in + off);
 		if (mlen == 0) {
 			dns_tconn_close(c);
 			return;
@@ -163,8 +163,8 @@ static void tconn_process(struct tconn *c)
 		memmove(c->in, c->in + off, c->len - off);
 		c->len -= off;
 	}
-	if (c->len >= 2 && c->cap < 2 + (size_t)rd16(c->in)) { /* room for the message */
-		c->cap = 2 + (size_t)rd16(c->in);
+	if (c->len >= 2 && c->cap < 2 + (size_t)be16_get(c->in)) { /* room for the message */
+		c->cap = 2 + (size_t)be16_get(c->in);
 		c->in = xrealloc(c->in, c->cap);
 	}
 	tconn_reading(c, c->queued < DNS_TCP_OUT_HIGH);

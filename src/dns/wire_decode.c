@@ -6,13 +6,9 @@
  * wire.h.
  */
 #include "dns/wire.h"
+#include "base/be.h"
 
 #include <string.h>
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 int dns_name_read(const uint8_t *pkt, size_t len, size_t *off, uint8_t *out)
 {
@@ -110,7 +106,7 @@ static int read_rr(const uint8_t *pkt, size_t len, size_t *off, struct dns_query
 	if (nl < 0 || *off + 10 > len)
 		return -1;
 	const uint8_t *h = pkt + *off;
-	uint16_t type = get16(h), rdlen = get16(h + 8);
+	uint16_t type = be16_get(h), rdlen = be16_get(h + 8);
 	*off += 10;
 	if (*off + rdlen > len)
 		return -1;
@@ -120,12 +116,12 @@ static int read_rr(const uint8_t *pkt, size_t len, size_t *off, struct dns_query
 		/* options: code(2) length(2) data, exactly filling RDATA */
 		size_t o = 0;
 		while (o < rdlen) {
-			if (o + 4 > rdlen || o + 4 + get16(pkt + *off + o + 2) > rdlen)
+			if (o + 4 > rdlen || o + 4 + be16_get(pkt + *off + o + 2) > rdlen)
 				return -1;
-			o += 4 + (size_t)get16(pkt + *off + o + 2);
+			o += 4 + (size_t)be16_get(pkt + *off + o + 2);
 		}
 		q->edns = true;
-		q->edns_size = get16(h + 2);
+		q->edns_size = be16_get(h + 2);
 		q->edns_version = h[5];
 		q->edns_do = (h[6] & 0x80) != 0;
 	}
@@ -144,21 +140,21 @@ enum dns_decode dns_query_decode(const uint8_t *pkt, size_t len, struct dns_quer
 	q->edns_do = false;
 	if (len < DNS_HDR_LEN)
 		return DNS_DEC_DROP;
-	q->id = get16(pkt);
-	q->flags = get16(pkt + 2);
+	q->id = be16_get(pkt);
+	q->flags = be16_get(pkt + 2);
 	if (q->flags & DNS_F_QR)
 		return DNS_DEC_DROP;
 	q->opcode = (q->flags >> 11) & 0xF;
-	uint16_t qd = get16(pkt + 4), an = get16(pkt + 6), ns = get16(pkt + 8),
-		 ar = get16(pkt + 10);
+	uint16_t qd = be16_get(pkt + 4), an = be16_get(pkt + 6), ns = be16_get(pkt + 8),
+		 ar = be16_get(pkt + 10);
 
 	size_t off = DNS_HDR_LEN;
 	if (qd == 1) {
 		int nl = dns_name_read(pkt, len, &off, q->qname);
 		if (nl > 0 && off + 4 <= len) {
 			q->qname_len = (size_t)nl;
-			q->qtype = get16(pkt + off);
-			q->qclass = get16(pkt + off + 2);
+			q->qtype = be16_get(pkt + off);
+			q->qclass = be16_get(pkt + off + 2);
 			q->has_question = true;
 			off += 4;
 		}

@@ -6,6 +6,7 @@
 #include "gossip/events.h"
 
 #include "base/alloc.h"
+#include "base/be.h"
 #include "base/err.h"
 #include "base/hex.h"
 
@@ -141,11 +142,6 @@ int event_encode(const struct event *e, struct buf *out, struct buf *err)
 	return 0;
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 int event_decode(const void *data, size_t n, struct event *e)
 {
 	const uint8_t *p = data;
@@ -158,7 +154,7 @@ int event_decode(const void *data, size_t n, struct event *e)
 		return CAIRN_E_PARSE;
 	size_t len[5], sum = 0; /* name, payload, node, service, tag */
 	for (int i = 0; i < 5; i++)
-		sum += len[i] = get16(p + 28 + 2 * i);
+		sum += len[i] = be16_get(p + 28 + 2 * i);
 	if (len[0] == 0 || sum != n - EVENT_HEADER_SIZE || (len[4] && !len[3]) ||
 	    len[0] + len[1] > EVENT_SIZE_LIMIT)
 		return CAIRN_E_PARSE;

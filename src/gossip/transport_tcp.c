@@ -22,6 +22,7 @@
 #include "gossip/transport_int.h"
 
 #include "base/alloc.h"
+#include "base/be.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -53,11 +54,6 @@ static const struct keyring no_keys;
 static const struct keyring *ring(const struct gossip_transport *t)
 {
 	return t->keyring ? t->keyring : &no_keys;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* ---- framing ---- */
@@ -114,7 +110,7 @@ static int take_frame(struct gossip_transport *t, struct gstream *s, const uint8
 	}
 	if (len < 5)
 		return 1;
-	uint32_t sealed = get_be32(p + 1);
+	uint32_t sealed = be32_get(p + 1);
 	if (sealed > GTRANSPORT_SEALED_MAX)
 		return CAIRN_E_TOOBIG;
 	if (len < 5 + (size_t)sealed)

@@ -10,6 +10,7 @@
  */
 #include "gossip/vivaldi.h"
 
+#include "base/be.h"
 #include "base/err.h"
 
 #include <math.h>
@@ -21,15 +22,12 @@ static void put_be64(uint8_t *p, double d)
 {
 	uint64_t x;
 	memcpy(&x, &d, sizeof(x));
-	for (int i = 7; i >= 0; i--, x >>= 8)
-		p[i] = (uint8_t)x;
+	be64_put(p, x);
 }
 
 static double get_be64(const uint8_t *p)
 {
-	uint64_t x = 0;
-	for (int i = 0; i < 8; i++)
-		x = x << 8 | p[i];
+	uint64_t x = be64_get(p);
 	double d;
 	memcpy(&d, &x, sizeof(d));
 	return d;
