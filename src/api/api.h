@@ -67,6 +67,11 @@ void api_error(struct http_request *req, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Map a cairn error from consensus to Consul's status and message, then reply. */
 void api_error_code(struct http_request *req, int err);
+/* The outcome of a one-request command (catalog register/deregister, session
+ * create/destroy): when Raft failed (status) or the store refused it (the
+ * result's error, 500 with its text as Consul), answers the error and returns
+ * true; false when the command succeeded and the caller replies. */
+bool api_command_failed(struct http_request *req, int status, const struct txn_result *res);
 /* true when ?name is present, whatever its value (Consul tests presence). */
 bool api_has(const struct http_request *req, const char *name);
 /* Parse ?name as an unsigned integer; 0 and *out untouched when absent, -1 on a

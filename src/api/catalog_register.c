@@ -359,15 +359,8 @@ static void reply_true(struct api *a, struct http_request *req)
 static void written(struct api *a, struct http_request *req, int status,
 		    const struct txn_result *res)
 {
-	if (status) {
-		api_error_code(req, status);
+	if (api_command_failed(req, status, res))
 		return;
-	}
-	const char *msg = catalog_ops_error(res);
-	if (msg) {
-		api_error(req, 500, "%s", msg);
-		return;
-	}
 	reply_true(a, req);
 }
 

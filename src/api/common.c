@@ -2,6 +2,7 @@
 #include "api/api.h"
 
 #include "base/err.h"
+#include "consensus/catalog_ops.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -87,4 +88,18 @@ int api_uint_param(struct http_request *req, const char *name, uint64_t *out, bo
 	}
 	*out = v;
 	return 0;
+}
+
+bool api_command_failed(struct http_request *req, int status, const struct txn_result *res)
+{
+	if (status) {
+		api_error_code(req, status);
+		return true;
+	}
+	const char *msg = catalog_ops_error(res);
+	if (msg) {
+		api_error(req, 500, "%s", msg);
+		return true;
+	}
+	return false;
 }

@@ -305,15 +305,8 @@ static int find_created(void *ctx, const struct session *e)
 static void created(struct api *a, struct http_request *req, int status,
 		    const struct txn_result *res)
 {
-	if (status) {
-		api_error_code(req, status);
+	if (api_command_failed(req, status, res))
 		return;
-	}
-	const char *msg = catalog_ops_error(res);
-	if (msg) {
-		api_error(req, 500, "%s", msg);
-		return;
-	}
 	/* the session this entry created: the callback runs right after apply */
 	struct created_at at = {res->index, NULL};
 	session_list(a->store, find_created, &at);
@@ -390,15 +383,8 @@ out:
 static void destroyed(struct api *a, struct http_request *req, int status,
 		      const struct txn_result *res)
 {
-	if (status) {
-		api_error_code(req, status);
+	if (api_command_failed(req, status, res))
 		return;
-	}
-	const char *msg = catalog_ops_error(res);
-	if (msg) {
-		api_error(req, 500, "%s", msg);
-		return;
-	}
 	if (a->ttl)
 		session_ttl_clear(a->ttl, req->tail);
 	struct jsonw j;
