@@ -49,6 +49,7 @@ A_KNOT=127.0.80.2
 PORT=8600
 KNOTD=$(command -v knotd || echo /usr/sbin/knotd)
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg) # other work on a shared machine skews both
 TMP=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/cairn-dns.XXXXXX")
 NAME=dns.sh
 . "$ROOT/bench/lib.sh"
@@ -221,7 +222,14 @@ row "qps, web SRV/A 50/50, 3 instances" "${BEST[cairn]}" "${BEST[knot]}" "$RATIO
 row "p99 latency ms at $LOAD qps" "${P99[cairn]:-n/a}" "${P99[knot]:-n/a}" - lt 2
 printf '%-40s %10s %10s %7s  %-9s %s\n' "p99 latency ms at $HALF qps" "${P50[cairn]:-n/a}" \
 	"${P50[knot]:-n/a}" - - "(info)"
+threads=""
+for t in /proc/"$CPID"/task/*; do
+	ticks=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null) || continue
+	[ "${ticks:-0}" -gt 0 ] || continue
+	threads="$threads $(cat "$t/comm")=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1fs", t / hz}')"
+done
+echo "cairn threads with CPU time:${threads:- n/a} (cairn-dns-udp: the UDP worker)"
 echo "cairn CPU time: $(awk -v n="$(cpu_ns "$CPID")" 'BEGIN {printf "%.1f s", n / 1e9}'), knotd CPU time: $(awk -v n="$(cpu_ns "$KPID")" 'BEGIN {printf "%.1f s", n / 1e9}')"
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$FAILS of $GOALS goals missed"
 exit 0

@@ -11,12 +11,22 @@
  *   bw N S        N members, S simulated seconds of steady state: bytes put on
  *                 the wire (UDP + TCP) per member per second
  *
- * Prints one line per run; bench/gossip.sh runs the standard set.
+ * Each command takes an optional last word "preseed": instead of N push-pull
+ * joins through one seed, every member's table is filled at time 0 with the
+ * converged cluster (all N alive at incarnation 1) by one push-pull request
+ * frame built once and fed to each core (sim_preseed_all); the protocol then
+ * runs unchanged from there. Without it, members join through node 0.
+ *
+ * Prints one line per run (with wall time and peak RSS); bench/gossip.sh runs
+ * the standard set.
  */
 #include "../tests/unit/gossip/sim.h"
 
 #include <math.h>
+#include <sys/resource.h>
 #include <time.h>
+
+static bool preseed; /* fill tables directly instead of joining (see above) */
 
 struct obs {
 	int target;		 /* member whose fate we time, -1 none */
@@ -79,10 +89,36 @@ static void setup(struct sim *s, struct obs *o, int n, uint64_t seed)
 	sim_init(s, n, seed, NULL);
 	s->user = o;
 	s->on_event = on_event;
+	if (preseed) {
+		/* a converged cluster as joins leave it; the JOIN notifications
+		 * this raises are not failures, on_event only counts FAIL/SUSPECT */
+		sim_preseed_all(s);
+		if (!sim_converged(s, NULL))
+			fprintf(stderr, "warning: pre-seeded cluster not converged\n");
+		return;
+	}
 	/* joins spread over n ms through node 0, as a rolling start would */
 	sim_join_all(s, (uint64_t)n);
 	if (!sim_run_while_not(s, s->now + 120000, 500, sim_converged, NULL))
 		fprintf(stderr, "warning: not converged after 120 s\n");
+}
+
+/* Peak resident set of this process, MB. */
+static double peak_mb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* Broadcasts still queued over all running members. */
+static size_t queued(const struct sim *s)
+{
+	size_t q = 0;
+	for (int i = 0; i < s->n; i++)
+		if (s->nodes[i].ml)
+			q += memberlist_queue_len(s->nodes[i].ml);
+	return q;
 }
 
 static void detect(int n, int k)
@@ -92,6 +128,8 @@ static void detect(int n, int k)
 	double w0 = wall();
 	setup(&s, &o, n, 7);
 	uint64_t conv = s.now;
+	double wsetup = wall() - w0;
+	size_t backlog = queued(&s);
 	uint64_t *sus = calloc((size_t)k, sizeof(uint64_t)),
 		 *dead = calloc((size_t)k, sizeof(uint64_t));
 	for (int f = 0; f < k; f++) {
@@ -115,9 +153,11 @@ static void detect(int n, int k)
 			sim_run_until(&s, next);
 	}
 	printf("detect N=%d failures=%d: all-suspect median %.2fs p99 %.2fs; all-dead median "
-	       "%.2fs p99 %.2fs; false failures %llu (join converged in %.1fs sim; wall %.1fs)\n",
+	       "%.2fs p99 %.2fs; false failures %llu (%s in %.1fs sim, %zu broadcasts queued; "
+	       "wall %.1fs, setup %.1fs; peak RSS %.0f MB)\n",
 	       n, k, pct(sus, k, 0.5), pct(sus, k, 0.99), pct(dead, k, 0.5), pct(dead, k, 0.99),
-	       (unsigned long long)o.false_fail, (double)conv / 1000.0, wall() - w0);
+	       (unsigned long long)o.false_fail, preseed ? "pre-seeded" : "join converged",
+	       (double)conv / 1000.0, backlog, wall() - w0, wsetup, peak_mb());
 	free(sus);
 	free(dead);
 	free(o.seen_s);
@@ -138,9 +178,10 @@ static void falsepos(int n, double loss, int secs)
 	for (int i = 0; i < n; i++)
 		probes += memberlist_stats(s.nodes[i].ml)->probes;
 	printf("fp N=%d loss=%.0f%% %ds: false failure declarations %llu, suspicions of live "
-	       "members %llu (%llu probes; wall %.1fs)\n",
+	       "members %llu (%llu probes; %swall %.1fs; peak RSS %.0f MB)\n",
 	       n, loss * 100, secs, (unsigned long long)o.false_fail,
-	       (unsigned long long)o.suspect_live, (unsigned long long)probes, wall() - w0);
+	       (unsigned long long)o.suspect_live, (unsigned long long)probes,
+	       preseed ? "pre-seeded; " : "", wall() - w0, peak_mb());
 	free(o.seen_s);
 	free(o.seen_d);
 	sim_free(&s);
@@ -153,7 +194,14 @@ static void bandwidth(int n, int secs)
 	double w0 = wall();
 	setup(&s, &o, n, 13);
 	sim_run_for(&s, 60000); /* let the join traffic settle */
+	/* pre-seeded tables start with every member's alive queued everywhere:
+	 * measure only once that backlog has drained, as after joins */
+	uint64_t settle0 = s.now;
+	while (preseed && queued(&s) && s.now < settle0 + 600000)
+		sim_run_for(&s, 1000);
+	size_t backlog = queued(&s);
 	uint64_t b0 = 0, b1 = 0, u0 = 0, u1 = 0;
+	uint64_t b_t0 = s.now;
 	for (int i = 0; i < n; i++) {
 		b0 += s.nodes[i].bytes_out;
 		u0 += memberlist_stats(s.nodes[i].ml)->packet_bytes_sent;
@@ -165,9 +213,11 @@ static void bandwidth(int n, int secs)
 	}
 	double per = (double)(b1 - b0) / n / secs, udp = (double)(u1 - u0) / n / secs;
 	printf("bw N=%d %ds steady: %.0f B/s per member sent (UDP %.0f, TCP push-pull %.0f; "
-	       "push-pull every %.0fs; wall %.1fs)\n",
+	       "push-pull every %.0fs; %smeasured from %.0fs sim, %zu broadcasts queued then; "
+	       "wall %.1fs; peak RSS %.0f MB)\n",
 	       n, secs, per, udp, per - udp, 30.0 * (n <= 32 ? 1 : (int)(log2(n) - 5 + 0.999) + 1),
-	       wall() - w0);
+	       preseed ? "pre-seeded; " : "", (double)b_t0 / 1000.0, backlog, wall() - w0,
+	       peak_mb());
 	free(o.seen_s);
 	free(o.seen_d);
 	sim_free(&s);
@@ -175,6 +225,10 @@ static void bandwidth(int n, int secs)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[argc - 1], "preseed")) {
+		preseed = true;
+		argc--;
+	}
 	if (argc >= 4 && !strcmp(argv[1], "detect"))
 		detect(atoi(argv[2]), atoi(argv[3]));
 	else if (argc >= 5 && !strcmp(argv[1], "fp"))
@@ -182,7 +236,7 @@ int main(int argc, char **argv)
 	else if (argc >= 4 && !strcmp(argv[1], "bw"))
 		bandwidth(atoi(argv[2]), atoi(argv[3]));
 	else {
-		fprintf(stderr, "usage: %s detect N K | fp N LOSS SECS | bw N SECS\n", argv[0]);
+		fprintf(stderr, "usage: %s detect N K | fp N LOSS SECS | bw N SECS  [preseed]\n", argv[0]);
 		return 2;
 	}
 	return 0;

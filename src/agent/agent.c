@@ -3,13 +3,17 @@
  *
  * Order at start: configuration (the config's watches are validated here, before
  * anything starts), logging, data dir and node ID, PID file, the state store,
- * Raft (servers) with the session TTL timers, the HTTP API, the DNS interface,
- * the config's watches, then the loop. Order at stop (SIGINT, SIGTERM): stop the
+ * Raft (servers) with the session TTL timers, the agent's services and checks,
+ * gossip (LAN, and WAN on servers: agent/gossip.h, with the start-up joins) and
+ * the leader's member reconciliation (agent/reconcile.h), the HTTP API, the DNS
+ * interface, the config's watches, then the loop. A graceful leave (SIGINT on
+ * clients, SIGTERM with leave_on_terminate, PUT /v1/agent/leave) first announces
+ * the leave on gossip and waits for it to go out. Order at stop: stop the
  * watches (running handlers finish on their own), stop the DNS interface
  * (in-flight recursions are dropped), stop accepting HTTP (parked blocking
  * queries are cancelled), close Raft (pending writes fail), close the remaining
- * handles (session TTL timers among them), let the loop drain, free the store,
- * remove the -dev data dir and the PID file.
+ * handles (session TTL timers, reconciliation, gossip pools among them), let the
+ * loop drain, free the store, remove the -dev data dir and the PID file.
  *
  * A reload builds a new configuration and moves it into ag->cfg in place, so
  * whatever holds &ag->cfg (the API, the DNS view) reads the new values from
@@ -22,7 +26,11 @@
  */
 #include "agent/agent.h"
 
+#include "agent/gossip.h"
 #include "agent/identity.h"
+#include "agent/propose.h"
+#include "agent/reconcile.h"
+#include "agent/servers.h"
 #include "agent/tombstone_gc.h"
 #include "api/api.h"
 #include "base/alloc.h"
@@ -38,6 +46,10 @@
 #include "http/http.h"
 #include "agent/watches.h"
 #include "local/local.h"
+#include "rpc/client.h"
+#include "rpc/mux.h"
+#include "rpc/raft_transport.h"
+#include "rpc/server.h"
 #include "state/store.h"
 
 #include <arpa/inet.h>
@@ -50,6 +62,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+
+struct leave_waiter;
 
 struct agent {
 	uv_loop_t loop;
@@ -75,6 +89,20 @@ struct agent {
 	struct tombstone_gc gc;
 	bool gc_started;
 	struct session_ttl ttl; /* session TTL timers (leader duty) */
+	struct agent_gossip gossip; /* the LAN pool (agent/gossip.h) */
+	struct reconcile reconcile; /* leader: gossip members into the catalog */
+	struct servers servers;	    /* bootstrap_expect, Raft membership */
+	struct rpc_mux *mux;	    /* port 8300: Raft and RPC (servers) */
+	struct raft_uv_transport raft_transport; /* libraft over the mux */
+	bool raft_transport_inited;
+	struct rpc_server *rpc_server;
+	struct rpc_client *rpc;		 /* calls to servers (forwarding) */
+	struct http_server_config http_cfg; /* what HTTP and forwarded requests run through */
+	bool leaving;		    /* a graceful leave is under way */
+	bool servers_leader;	    /* leadership the servers module last heard of */
+	bool ttl_started;	    /* ttl must be closed (servers) */
+	struct proposer proposer;   /* where local's catalog writes go (agent/propose.h) */
+	struct leave_waiter *leave_waiter; /* PUT /v1/agent/leave waiting for it */
 	uv_prepare_t flush;
 	uv_timer_t tick;
 	uv_signal_t sigint, sigterm, sighup;
@@ -93,8 +121,14 @@ static void flush_watches(uv_prepare_t *h)
 	    consensus_is_leader(ag->cons))
 		local_sync_now(&ag->local, true);
 	/* session TTL timers follow leadership (re-armed after a barrier) */
-	if (ag->cons)
+	if (ag->cons) {
 		session_ttl_leadership(&ag->ttl);
+		if (consensus_is_leader(ag->cons) != ag->servers_leader) {
+			ag->servers_leader = !ag->servers_leader;
+			servers_poke(&ag->servers);
+		}
+		reconcile_leadership(&ag->reconcile);
+	}
 }
 
 static long rss_bytes(void)
@@ -139,7 +173,15 @@ static void close_rest(struct agent *ag)
 	uv_close((uv_handle_t *)&ag->sighup, NULL);
 	if (ag->gc_started)
 		tombstone_gc_close(&ag->gc);
-	session_ttl_close(&ag->ttl);
+	if (ag->ttl_started)
+		session_ttl_close(&ag->ttl);
+	reconcile_close(&ag->reconcile);
+	servers_close(&ag->servers);
+	agent_gossip_close(&ag->gossip, NULL);
+	rpc_client_close(ag->rpc);
+	ag->rpc = NULL;
+	rpc_mux_close(ag->mux); /* Raft is closed: nothing uses port 8300 now */
+	ag->mux = NULL;
 }
 
 static void consensus_closed(void *arg)
@@ -185,6 +227,8 @@ static void agent_stop(struct agent *ag)
 		return;
 	ag->stopping = true;
 	log_info("agent", "Requesting shutdown");
+	rpc_server_close(ag->rpc_server); /* forwarded requests in flight are cancelled */
+	ag->rpc_server = NULL;
 	if (ag->watches_started)
 		watches_close(&ag->watches, NULL);
 	ag->watches_started = false;
@@ -227,6 +271,7 @@ static int agent_reload(void *arg, struct buf *out)
 	 * and nothing holds pointers into its strings */
 	config_free(&ag->cfg);
 	ag->cfg = next;
+	dns_server_config_changed(ag->dns); /* cached DNS answers used the old one */
 	if (ag->local_started && local_reload(&ag->local, &ag->cfg, &err)) {
 		log_error("agent", "Failed reloading services and checks: %s", buf_cstr(&err));
 		if (out)
@@ -241,6 +286,64 @@ static int agent_reload(void *arg, struct buf *out)
 	}
 	buf_free(&err);
 	return rv;
+}
+
+struct leave_waiter {
+	void (*done)(void *data);
+	void *data;
+};
+
+static void leave_done(struct agent_gossip *g)
+{
+	struct agent *ag = (struct agent *)((char *)g - offsetof(struct agent, gossip));
+	struct leave_waiter *w = ag->leave_waiter;
+	ag->leave_waiter = NULL;
+	if (w) {
+		w->done(w->data);
+		free(w);
+	}
+	agent_stop(ag);
+}
+
+/* Consul's leave: announce it on gossip, wait leave_drain_time at most, then
+ * shut down. done (optional) runs once the leave went out (the HTTP reply). */
+static void agent_leave(struct agent *ag, void (*done)(void *data), void *data)
+{
+	if (done) {
+		if (ag->leaving || ag->stopping) {
+			done(data);
+			return;
+		}
+		ag->leave_waiter = xmalloc(sizeof(*ag->leave_waiter));
+		*ag->leave_waiter = (struct leave_waiter){done, data};
+	}
+	if (ag->leaving || ag->stopping)
+		return;
+	ag->leaving = true;
+	agent_gossip_leave(&ag->gossip, leave_done);
+}
+
+static void api_leave_hook(void *arg, void (*done)(void *data), void *data)
+{
+	struct agent *ag = arg;
+	ag->graceful = true;
+	agent_leave(ag, done, data);
+}
+
+static void members_changed(void *ud)
+{
+	struct agent *ag = ud;
+	reconcile_soon(&ag->reconcile);
+	servers_poke(&ag->servers);
+}
+
+/* A failed -join or exhausted -retry-join stops the agent with exit 1. */
+static void gossip_fatal(void *ud, const char *msg)
+{
+	struct agent *ag = ud;
+	log_error("agent", "Error starting agent: %s", msg);
+	ag->exit_code = 1;
+	agent_stop(ag);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -261,13 +364,12 @@ static void on_signal(uv_signal_t *s, int signum)
 		return;
 	if (graceful) {
 		log_info("agent", "Gracefully shutting down agent...");
-		/* the gossip layer's leave broadcast belongs here when it exists */
-		log_info("agent", "Graceful leave complete");
 		ag->graceful = true;
-	} else {
-		log_info("agent", "Graceful shutdown disabled. Exiting");
-		ag->exit_code = 1;
+		agent_leave(ag, NULL, NULL);
+		return;
 	}
+	log_info("agent", "Graceful shutdown disabled. Exiting");
+	ag->exit_code = 1;
 	agent_stop(ag);
 }
 
@@ -349,12 +451,17 @@ static int start_consensus(struct agent *ag, struct buf *err)
 	snprintf(bind, sizeof(bind), "%s:%d", strcmp(b, "::") == 0 ? "0.0.0.0" : b,
 		 c->ports.server);
 	bool bootstrap = c->dev || c->bootstrap || c->bootstrap_expect == 1;
-	if (!bootstrap)
-		log_warn("agent.server",
-			 "bootstrap_expect = %d: waiting for %d servers; "
-			 "forming a multi-server cluster needs gossip (not in "
-			 "this build yet)",
+	/* a pristine server waiting for bootstrap_expect servers starts Raft
+	 * once they are seen (agent/servers.h); one with state starts now */
+	bool hold = !bootstrap && c->bootstrap_expect > 1 && consensus_pristine(dir);
+	if (hold)
+		log_info("agent.server", "bootstrap_expect = %d: waiting for %d servers",
 			 c->bootstrap_expect, c->bootstrap_expect);
+	if (rpc_mux_start(&ag->mux, &ag->loop, strcmp(b, "::") == 0 ? "0.0.0.0" : b,
+			  c->ports.server, err))
+		return -1;
+	rpc_raft_transport_init(&ag->raft_transport, &ag->loop, ag->mux);
+	ag->raft_transport_inited = true;
 	struct consensus_config cc = {
 	    .dir = dir,
 	    .address = addr,
@@ -364,6 +471,8 @@ static int start_consensus(struct agent *ag, struct buf *err)
 	    .raft_multiplier = (unsigned)c->raft_multiplier,
 	    .snapshot_threshold = (unsigned)c->raft_snapshot_threshold,
 	    .trailing_logs = (unsigned)c->raft_trailing_logs,
+	    .transport = &ag->raft_transport,
+	    .hold_start = hold,
 	};
 	return consensus_start(&ag->loop, ag->store, &cc, &ag->cons, err);
 }
@@ -383,6 +492,8 @@ static int start_local(struct agent *ag, struct buf *err)
 				 ? ag->cfg.advertise_addr_wan
 				 : NULL,
 	    .data_dir = ag->dev_dir ? NULL : ag->data_dir,
+	    .propose = agent_propose,
+	    .propose_ctx = &ag->proposer,
 	};
 	if (local_init(&ag->local, &lo, err))
 		return -1;
@@ -391,6 +502,35 @@ static int start_local(struct agent *ag, struct buf *err)
 	if (local_load(&ag->local, err))
 		return -1;
 	return local_start(&ag->local) ? (buf_printf(err, "failed to start checks"), -1) : 0;
+}
+
+static int start_gossip(struct agent *ag, struct buf *err)
+{
+	struct agent_gossip_opts o = {
+	    .loop = &ag->loop,
+	    .cfg = &ag->cfg,
+	    .store = ag->store,
+	    .local = &ag->local,
+	    .data_dir = ag->dev_dir ? NULL : ag->data_dir,
+	    .node_id = ag->node_id,
+	    .advertise = ag->advertise,
+	    .fatal = gossip_fatal,
+	    .members_changed = members_changed,
+	    .ud = ag,
+	};
+	if (agent_gossip_start(&ag->gossip, &o, err))
+		return -1;
+	if (ag->cons) {
+		reconcile_start(&ag->reconcile, &ag->loop, ag->store, ag->cons,
+				&ag->gossip.lan.pool, &ag->cfg);
+		servers_start(&ag->servers, &ag->loop, ag->cons, &ag->gossip.lan.pool, &ag->cfg,
+			      ag->rpc);
+	}
+	ag->api.lan = &ag->gossip.lan.pool;
+	ag->api.wan = ag->gossip.wan.started ? &ag->gossip.wan.pool : NULL;
+	ag->api.events = &ag->gossip.events;
+	ag->api.leave = api_leave_hook;
+	return 0;
 }
 
 /* client_addr may list several space-separated addresses. */
@@ -415,13 +555,7 @@ static void free_addrs(char **a)
 static int start_http(struct agent *ag, struct buf *err)
 {
 	const struct config *c = &ag->cfg;
-	if (c->ports.http < 0)
-		return 0;
-	char **addrs =
-	    split_addrs(c->client_addr && *c->client_addr ? c->client_addr : "127.0.0.1");
-	struct http_server_config hc = {
-	    .addrs = (const char **)addrs,
-	    .port = c->ports.http,
+	ag->http_cfg = (struct http_server_config){
 	    .max_body = 64u << 20,
 	    .max_conns_per_client = (int)c->http_max_conns_per_client,
 	    .idle_timeout_ms = 0,
@@ -429,6 +563,16 @@ static int start_http(struct agent *ag, struct buf *err)
 	    .on_headers = api_on_headers,
 	    .ctx = &ag->api,
 	};
+	/* servers answer forwarded requests through the same API, HTTP port or not */
+	if (ag->mux)
+		ag->rpc_server = rpc_server_start(&ag->loop, ag->mux, &ag->http_cfg, ag->cons);
+	if (c->ports.http < 0)
+		return 0;
+	char **addrs =
+	    split_addrs(c->client_addr && *c->client_addr ? c->client_addr : "127.0.0.1");
+	struct http_server_config hc = ag->http_cfg;
+	hc.addrs = (const char **)addrs;
+	hc.port = c->ports.http;
 	int rv = http_server_start(&ag->loop, &hc, &ag->http, err);
 	if (rv == 0)
 		for (char **p = addrs; *p; p++)
@@ -541,11 +685,6 @@ static void init_handles(struct agent *ag)
 static int agent_start(struct agent *ag, struct buf *err)
 {
 	const struct config *c = &ag->cfg;
-	if (!c->server) {
-		buf_printf(err, "client agents (no -server) need the gossip and RPC layers, "
-				"which this build does not have yet; run with -server");
-		return -1;
-	}
 	if (watches_check(c, err)) /* before anything starts: nothing to undo */
 		return -1;
 	if (prepare_identity(ag, err))
@@ -570,15 +709,24 @@ static int agent_start(struct agent *ag, struct buf *err)
 	    .agent = ag,
 	};
 	init_handles(ag);
-	if (start_consensus(ag, err))
+	ag->rpc = rpc_client_new(&ag->loop, ag->cfg.bind_addr);
+	ag->api.rpc = ag->rpc;
+	/* client agents hold no Raft state: their writes and reads go to servers */
+	if (c->server && start_consensus(ag, err))
 		return -1;
 	ag->api.cons = ag->cons;
+	ag->proposer = (struct proposer){ag->cons, ag->rpc, &ag->gossip.lan.pool, &ag->cfg};
 	if (start_local(ag, err))
 		return -1;
-	tombstone_gc_start(&ag->gc, &ag->loop, ag->store, ag->cons, TOMBSTONE_TTL_MS);
-	ag->gc_started = true;
-	session_ttl_start(&ag->ttl, &ag->loop, ag->store, ag->cons);
-	ag->api.ttl = &ag->ttl;
+	if (start_gossip(ag, err))
+		return -1;
+	if (ag->cons) {
+		tombstone_gc_start(&ag->gc, &ag->loop, ag->store, ag->cons, TOMBSTONE_TTL_MS);
+		ag->gc_started = true;
+		session_ttl_start(&ag->ttl, &ag->loop, ag->store, ag->cons);
+		ag->api.ttl = &ag->ttl;
+		ag->ttl_started = true;
+	}
 	if (start_http(ag, err))
 		return -1;
 	if (start_dns(ag, err))
@@ -591,6 +739,8 @@ static int agent_start(struct agent *ag, struct buf *err)
 
 static void agent_cleanup(struct agent *ag)
 {
+	if (ag->raft_transport_inited) /* after the loop ran libraft's close */
+		rpc_raft_transport_free(&ag->raft_transport);
 	if (ag->store)
 		store_free(ag->store);
 	metrics_free(ag->metrics);

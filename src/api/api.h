@@ -34,6 +34,9 @@
 struct metrics;
 struct local_state;
 struct session_ttl;
+struct gossip_pool;
+struct rpc_client;
+struct event_ring;
 
 struct api {
 	uv_loop_t *loop;
@@ -47,10 +50,32 @@ struct api {
 	const char *node_id;   /* this agent's node ID */
 	const char *advertise; /* this agent's LAN address */
 	uint64_t blocked;      /* requests parked in blocking queries now */
+	struct gossip_pool *lan;   /* the LAN gossip pool */
+	struct gossip_pool *wan;   /* the WAN pool (servers), NULL on clients */
+	struct event_ring *events; /* user events for /v1/event/list */
+	struct rpc_client *rpc;	   /* server RPC, for forwarding (forward.c) */
 	/* hooks back into the agent */
 	int (*reload)(void *agent, struct buf *err); /* 0, or -1 with err set */
+	/* graceful leave then shutdown; done(data) once the leave went out */
+	void (*leave)(void *agent, void (*done)(void *data), void *data);
 	void *agent;
 };
+
+/* Route flags (struct http_route.flags): where a request must be answered
+ * (forward.c). */
+#define API_FWD_LEADER (1u << 0) /* cluster state: the leader (stale reads: any server) */
+#define API_FWD_SERVER (1u << 1) /* any server */
+
+/* The largest snapshot archive PUT /v1/snapshot accepts (snapshot.c): below
+ * rpc/wire.h's RPC_FRAME_MAX, so a follower can forward it to the leader. */
+#define API_SNAPSHOT_MAX_BODY (48u << 20)
+
+/* Forward req when this agent must not answer it (forward.c); true when it
+ * was taken (the reply comes later). */
+bool api_forward(struct api *a, struct http_request *req, unsigned flags);
+/* The node a request speaks for: the agent the client sent it to, which is
+ * this one unless it was forwarded. */
+const char *api_origin_node(const struct api *a, const struct http_request *req);
 
 /* http_server_config callbacks: dispatch through the route table. */
 void api_dispatch(void *ctx, struct http_request *req);
@@ -90,6 +115,10 @@ bool api_local_dc(struct api *a, struct http_request *req);
 typedef int (*api_query_fn)(struct api *a, struct http_request *req, struct watcher *w,
 			    uint64_t *index);
 void api_read(struct api *a, struct http_request *req, api_query_fn query);
+/* The same for the agent's own data (user events): no consistency modes, and
+ * the index is a hash (Consul's event list), so a blocking read waits while
+ * the index equals ?index rather than while it is not greater. */
+void api_read_local(struct api *a, struct http_request *req, api_query_fn query);
 
 /* ---- Writes ---- */
 
@@ -145,6 +174,26 @@ void api_session_renew(void *ctx, struct http_request *req);
 void api_session_info(void *ctx, struct http_request *req);
 void api_session_node(void *ctx, struct http_request *req);
 void api_session_list(void *ctx, struct http_request *req);
+void api_query(void *ctx, struct http_request *req);	/* query.c: /v1/query */
+void api_query_id(void *ctx, struct http_request *req); /* /v1/query/:id[/execute|/explain] */
+void api_agent_members(void *ctx, struct http_request *req);
+void api_agent_join(void *ctx, struct http_request *req);
+void api_agent_leave(void *ctx, struct http_request *req);
+void api_agent_force_leave(void *ctx, struct http_request *req);
+void api_event_fire(void *ctx, struct http_request *req);
+void api_event_list(void *ctx, struct http_request *req);
+void api_coordinate_datacenters(void *ctx, struct http_request *req);
+void api_coordinate_nodes(void *ctx, struct http_request *req);
+void api_coordinate_node(void *ctx, struct http_request *req);
+void api_operator_keyring(void *ctx, struct http_request *req); /* keyring.c */
+/* operator_raft.c */
+void api_operator_raft_configuration(void *ctx, struct http_request *req);
+void api_operator_raft_peer(void *ctx, struct http_request *req);
+void api_operator_raft_transfer(void *ctx, struct http_request *req);
+/* operator_autopilot.c */
+void api_operator_autopilot_config(void *ctx, struct http_request *req);
+void api_operator_autopilot_health(void *ctx, struct http_request *req);
+void api_operator_autopilot_state(void *ctx, struct http_request *req);
 
 /* The "Stats" key and object of /v1/agent/self (agent_stats.c). */
 void api_agent_stats_json(struct api *a, struct jsonw *j);

@@ -13,7 +13,7 @@
  * Every list read goes through api_read: a query function writes the body from the
  * store and reports the index of exactly what it read (catalog.h), registering the
  * blocking watcher on the same thing, so churn of service A never wakes a watcher of
- * service B. ?near is accepted and ignored (no coordinates yet). A bad ?filter is
+ * service B. ?near sorts by estimated round-trip time (near.c). A bad ?filter is
  * refused with 400 before the read starts.
  */
 #include "api/api.h"
@@ -53,7 +53,9 @@ static int node_item(void *ctx, const struct cat_node *n)
 		return 0;
 	if (l->q.filter && !item_query_match(&l->q, fitem_node(&l->q.arena, n)))
 		return 0;
+	item_list_begin(l, n->name);
 	catalog_json_node(&l->w, n);
+	item_list_end(l);
 	return 0;
 }
 
@@ -181,7 +183,9 @@ static int service_instance_item(void *ctx, const struct cat_node *n, const stru
 		return 0;
 	if (l->q.filter && !item_query_match(&l->q, fitem_service_node(&l->q.arena, n, svc)))
 		return 0;
+	item_list_begin(l, n->name);
 	catalog_json_service_node(&l->w, n, svc);
+	item_list_end(l);
 	return 0;
 }
 
@@ -260,7 +264,8 @@ static int query_node(struct api *a, struct http_request *req, struct watcher *w
 	if (!node_and_services(&l, &s, &n)) {
 		jsonw_null(&l.w); /* Consul answers 200 null for an unknown node */
 	} else {
-		qsort(s.v, s.n, sizeof(*s.v), cmp_svc_id);
+		if (s.n) /* qsort(NULL, 0) is undefined */
+			qsort(s.v, s.n, sizeof(*s.v), cmp_svc_id);
 		jsonw_obj_open(&l.w);
 		jsonw_key(&l.w, "Node");
 		catalog_json_node(&l.w, n);

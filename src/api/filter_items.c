@@ -425,6 +425,9 @@ bool item_list_open(struct item_list *l, struct api *a, struct http_request *req
 	l->a = a;
 	l->req = req;
 	l->n = 0;
+	l->spans = NULL;
+	l->nspans = l->cap = 0;
+	l->near_src = api_near_source(a, req);
 	if (item_query_init(&l->q, req, schema, with_tags, NULL) != 0)
 		return false;
 	api_json_begin(a, req, &l->w);
@@ -433,6 +436,9 @@ bool item_list_open(struct item_list *l, struct api *a, struct http_request *req
 
 void item_list_close(struct item_list *l)
 {
+	item_list_sort_near(l);
+	free(l->spans);
+	l->spans = NULL;
 	api_json_end(l->req, &l->w);
 	item_query_free(&l->q);
 }

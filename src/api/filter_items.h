@@ -86,13 +86,33 @@ bool item_query_match(struct item_query *q, const struct fvalue *item);
  * selections (the handler checked ?filter already, so it cannot fail then) and starts
  * the body; item_list_close finishes it and releases the selections.
  */
+struct item_span {
+	const char *node; /* the element's node (borrowed from the store entry) */
+	size_t start;	  /* element text in the response body, separator included */
+	size_t end;
+};
+
 struct item_list {
 	struct api *a;		  /* the API (store, config) */
 	struct http_request *req; /* the request being answered */
 	struct jsonw w;		  /* writer over req->resp.body */
 	struct item_query q;	  /* ?filter, ?node-meta, ?tag */
 	size_t n;		  /* items written */
+	/* ?near (near.c): elements are recorded as written and reordered by
+	 * estimated RTT from near_src when the list closes */
+	const struct vivaldi_coord *near_src; /* NULL: no sorting */
+	struct item_span *spans;
+	size_t nspans, cap;
 };
+
+/* Bracket every array element of a list that ?near may sort (no-ops without
+ * ?near). node: the element's node name. */
+void item_list_begin(struct item_list *l, const char *node);
+void item_list_end(struct item_list *l);
+/* The coordinate ?near names (_agent, or a node), or NULL (near.c). */
+const struct vivaldi_coord *api_near_source(struct api *a, const struct http_request *req);
+/* Reorder the recorded elements (item_list_close calls it). */
+void item_list_sort_near(struct item_list *l);
 
 bool item_list_open(struct item_list *l, struct api *a, struct http_request *req,
 		    const struct filter_field *schema, bool with_tags);

@@ -36,7 +36,9 @@ static int check_item(void *ctx, const struct cat_check *c)
 		return 0;
 	if (l->q.filter && !item_query_match(&l->q, fitem_check(&l->q.arena, c)))
 		return 0;
+	item_list_begin(l, c->node);
 	catalog_json_check(&l->w, c);
+	item_list_end(l);
 	return 0;
 }
 
@@ -234,10 +236,13 @@ static int query_service(struct api *a, struct http_request *req, struct watcher
 	if (passing_param(req) == 1)
 		drop_non_passing(&s);
 	jsonw_arr_open(&l.w);
-	for (size_t i = 0; i < s.n; i++)
+	for (size_t i = 0; i < s.n; i++) {
+		item_list_begin(&l, s.v[i].node->name);
 		catalog_json_check_service_node(&l.w, s.v[i].node, s.v[i].svc,
 						s.v[i].n ? s.checks + s.v[i].first : NULL,
 						s.v[i].n);
+		item_list_end(&l);
+	}
 	jsonw_arr_close(&l.w);
 	free(s.v);
 	free(s.checks);

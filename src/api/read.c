@@ -40,6 +40,7 @@ struct reader {
 	bool parked;	/* counted in a->blocked; timer armed */
 	bool has_timer; /* timer initialised (only readers that park have one) */
 	bool timed_out;
+	bool hash_index; /* the index is a hash: block while equal, not while <= */
 	struct watcher watcher;
 	struct consensus_confirm confirm;
 	uv_timer_t timer;
@@ -128,7 +129,8 @@ static void execute(struct reader *r)
 	bool blocking = r->min_index > 0 && !r->timed_out;
 	reset_response(req);
 	int status = r->query(r->a, req, blocking ? &r->watcher : NULL, &index);
-	if (blocking && index <= r->min_index) {
+	bool unchanged = r->hash_index ? index == r->min_index : index <= r->min_index;
+	if (blocking && unchanged) {
 		reset_response(req);
 		park(r);
 		return;
@@ -209,12 +211,16 @@ static int parse_options(struct api *a, struct http_request *req, struct reader 
 	return 0;
 }
 
-void api_read(struct api *a, struct http_request *req, api_query_fn query)
+static void read_with(struct api *a, struct http_request *req, api_query_fn query, bool local)
 {
 	struct reader *r = xcalloc(1, sizeof(*r));
 	if (parse_options(a, req, r)) {
 		free(r);
 		return;
+	}
+	if (local) {
+		r->mode = MODE_STALE;
+		r->hash_index = true;
 	}
 	r->a = a;
 	r->req = req;
@@ -223,4 +229,14 @@ void api_read(struct api *a, struct http_request *req, api_query_fn query)
 	req->ctx = r;
 	req->cancel = on_cancel;
 	start(r);
+}
+
+void api_read(struct api *a, struct http_request *req, api_query_fn query)
+{
+	read_with(a, req, query, false);
+}
+
+void api_read_local(struct api *a, struct http_request *req, api_query_fn query)
+{
+	read_with(a, req, query, true);
 }

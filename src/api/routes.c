@@ -18,13 +18,16 @@
  * before 1.0 allowed; accepting both keeps the seeds' scripts working */
 #define PUT_OR_GET (1u << HTTP_M_PUT | 1u << HTTP_M_GET)
 #define KV_METHODS (GET | PUT | 1u << HTTP_M_DELETE)
+/* where a request is answered (forward.c) */
+#define L API_FWD_LEADER
+#define S API_FWD_SERVER
 
 static const struct http_route routes[] = {
     {"/", false, GET, api_index, 0},
-    {"/v1/kv/", true, KV_METHODS, api_kv, 0},
-    {"/v1/txn", false, PUT, api_txn, 0},
-    {"/v1/status/leader", false, GET, api_status_leader, 0},
-    {"/v1/status/peers", false, GET, api_status_peers, 0},
+    {"/v1/kv/", true, KV_METHODS, api_kv, L},
+    {"/v1/txn", false, PUT, api_txn, L},
+    {"/v1/status/leader", false, GET, api_status_leader, S},
+    {"/v1/status/peers", false, GET, api_status_peers, S},
     {"/v1/agent/self", false, GET, api_agent_self, 0},
     {"/v1/agent/version", false, GET, api_agent_version, 0},
     {"/v1/agent/reload", false, PUT, api_agent_reload, 0},
@@ -45,25 +48,43 @@ static const struct http_route routes[] = {
     {"/v1/agent/check/fail/", true, PUT_OR_GET, api_agent_check_fail, 0},
     {"/v1/agent/check/update/", true, PUT, api_agent_check_update, 0},
     {"/v1/agent/maintenance", false, PUT, api_agent_maintenance, 0},
-    {"/v1/catalog/register", false, PUT, api_catalog_register, 0},
-    {"/v1/catalog/deregister", false, PUT, api_catalog_deregister, 0},
-    {"/v1/catalog/datacenters", false, GET, api_catalog_datacenters, 0},
-    {"/v1/catalog/nodes", false, GET, api_catalog_nodes, 0},
-    {"/v1/catalog/services", false, GET, api_catalog_services, 0},
-    {"/v1/catalog/service/", true, GET, api_catalog_service, 0},
-    {"/v1/catalog/node/", true, GET, api_catalog_node, 0},
-    {"/v1/catalog/node-services/", true, GET, api_catalog_node_services, 0},
-    {"/v1/health/node/", true, GET, api_health_node, 0},
-    {"/v1/health/checks/", true, GET, api_health_checks, 0},
-    {"/v1/health/service/", true, GET, api_health_service, 0},
-    {"/v1/health/state/", true, GET, api_health_state, 0},
-    {"/v1/session/create", false, PUT, api_session_create, 0},
-    {"/v1/session/destroy/", true, PUT, api_session_destroy, 0},
-    {"/v1/session/renew/", true, PUT, api_session_renew, 0},
-    {"/v1/session/info/", true, GET, api_session_info, 0},
-    {"/v1/session/node/", true, GET, api_session_node, 0},
-    {"/v1/session/list", false, GET, api_session_list, 0},
-    {"/v1/snapshot", false, GET, api_snapshot, 0},
+    {"/v1/agent/members", false, GET, api_agent_members, 0},
+    {"/v1/agent/join/", true, PUT, api_agent_join, 0},
+    {"/v1/agent/leave", false, PUT, api_agent_leave, 0},
+    {"/v1/agent/force-leave/", true, PUT, api_agent_force_leave, 0},
+    {"/v1/event/fire/", true, PUT, api_event_fire, 0},
+    {"/v1/event/list", false, GET, api_event_list, 0},
+    {"/v1/coordinate/datacenters", false, GET, api_coordinate_datacenters, 0},
+    {"/v1/coordinate/nodes", false, GET, api_coordinate_nodes, 0},
+    {"/v1/coordinate/node/", true, GET, api_coordinate_node, 0},
+    {"/v1/catalog/register", false, PUT, api_catalog_register, L},
+    {"/v1/catalog/deregister", false, PUT, api_catalog_deregister, L},
+    {"/v1/catalog/datacenters", false, GET, api_catalog_datacenters, S},
+    {"/v1/catalog/nodes", false, GET, api_catalog_nodes, L},
+    {"/v1/catalog/services", false, GET, api_catalog_services, L},
+    {"/v1/catalog/service/", true, GET, api_catalog_service, L},
+    {"/v1/catalog/node/", true, GET, api_catalog_node, L},
+    {"/v1/catalog/node-services/", true, GET, api_catalog_node_services, L},
+    {"/v1/health/node/", true, GET, api_health_node, L},
+    {"/v1/health/checks/", true, GET, api_health_checks, L},
+    {"/v1/health/service/", true, GET, api_health_service, L},
+    {"/v1/health/state/", true, GET, api_health_state, L},
+    {"/v1/session/create", false, PUT, api_session_create, L},
+    {"/v1/session/destroy/", true, PUT, api_session_destroy, L},
+    {"/v1/session/renew/", true, PUT, api_session_renew, L},
+    {"/v1/session/info/", true, GET, api_session_info, L},
+    {"/v1/session/node/", true, GET, api_session_node, L},
+    {"/v1/session/list", false, GET, api_session_list, L},
+    {"/v1/query", false, GET | 1u << HTTP_M_POST, api_query, L},
+    {"/v1/query/", true, KV_METHODS, api_query_id, L},
+    {"/v1/snapshot", false, GET | PUT, api_snapshot, L},
+    {"/v1/operator/keyring", false, KV_METHODS | 1u << HTTP_M_POST, api_operator_keyring, 0},
+    {"/v1/operator/raft/configuration", false, GET, api_operator_raft_configuration, L},
+    {"/v1/operator/raft/peer", false, 1u << HTTP_M_DELETE, api_operator_raft_peer, L},
+    {"/v1/operator/raft/transfer-leader", false, 1u << HTTP_M_POST, api_operator_raft_transfer, L},
+    {"/v1/operator/autopilot/configuration", false, GET | PUT, api_operator_autopilot_config, L},
+    {"/v1/operator/autopilot/health", false, GET, api_operator_autopilot_health, L},
+    {"/v1/operator/autopilot/state", false, GET, api_operator_autopilot_state, L},
 };
 
 static void allow_header(struct http_request *req, unsigned methods)
@@ -142,6 +163,8 @@ void api_dispatch(void *ctx, struct http_request *req)
 				  (unsigned long long)req->content_length, req->max_body);
 		return;
 	}
+	if (api_forward(a, req, req->route->flags))
+		return;
 	req->route->handler(a, req);
 }
 
@@ -154,6 +177,8 @@ void api_on_headers(void *ctx, struct http_request *req)
 		req->max_body = a->cfg->kv_max_value_size;
 	else if (strcmp(req->path, "/v1/txn") == 0)
 		req->max_body = a->cfg->txn_max_req_len;
+	else if (strcmp(req->path, "/v1/snapshot") == 0 && req->method == HTTP_M_PUT)
+		req->max_body = API_SNAPSHOT_MAX_BODY;
 }
 
 void api_index(void *ctx, struct http_request *req)

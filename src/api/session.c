@@ -336,7 +336,7 @@ void api_session_create(void *ctx, struct http_request *req)
 	if (!api_local_dc(a, req))
 		return;
 	memset(&cr, 0, sizeof(cr));
-	cr.s.node = a->cfg->node_name;
+	cr.s.node = api_origin_node(a, req);
 	cr.s.node_checks = (const char **)serf;
 	cr.s.nnode_checks = 1;
 	cr.s.checks = (const char **)serf;

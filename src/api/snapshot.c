@@ -6,24 +6,35 @@
  * store_freeze), so the snapshot is exactly the store at one index, whatever
  * is written meanwhile; encoding and archiving run in libuv's thread pool on
  * the frozen view, and the reply is sent from the after-work callback. As in
- * Consul, the leader answers (a single server always leads); a follower
- * answers only with ?stale, since it cannot forward yet; client agents have no
- * store and answer 500.
+ * Consul, the leader answers: followers and client agents forward the request
+ * to it (API_FWD_LEADER), except that a server answers ?stale from its own
+ * store.
  *
  * Lifetime. A job owns the frozen view and the encoded bytes until its
  * after-work callback, which runs on the loop. A client that leaves first
  * cancels the request (the cancel hook clears job->req) but the job still
  * runs to the end, since queued work cannot be taken back once started.
  *
- * Restore (PUT) is not implemented: replacing the store must go through Raft
- * on every server (a command carrying the snapshot, or a libraft snapshot
- * install), which does not exist yet; the route allows GET only.
+ * PUT /v1/snapshot: restore. The body is an archive as GET produces it. The
+ * leader (the route is flagged API_FWD_LEADER) checks the archive (magic,
+ * version, both checksums, that the state is a store snapshot) and proposes
+ * the state as one CMD_RESTORE command, so every server replaces its store
+ * with it at the same log index (consensus/restore_ops.c); the reply (200,
+ * empty body, as Consul) is sent once that entry is applied, after the
+ * leader re-armed the TTL timers of the restored sessions. A bad archive
+ * is refused before anything is proposed, with Consul's wording ("failed to
+ * read snapshot file: ..."), status 500 as Consul. The body is bounded by
+ * API_SNAPSHOT_MAX_BODY (under the RPC frame bound, for a body forwarded to the
+ * leader).
  */
 #include "api/api.h"
 
+#include "consensus/cmd.h"
+#include "consensus/session_ttl.h"
 #include "state/archive.h"
 
 #include "base/alloc.h"
+#include "base/err.h"
 #include "base/log.h"
 
 #include <stdlib.h>
@@ -110,10 +121,68 @@ static void save(struct api *a, struct http_request *req)
 	req->cancel = on_cancel;
 }
 
+/* A restored session with a TTL gets a fresh full timer on the leader, as
+ * after an election (session_ttl.h); timers of sessions the restore removed
+ * are dropped when they fire. */
+static int rearm(void *ctx, const struct session *e)
+{
+	session_ttl_reset(ctx, e);
+	return 0;
+}
+
+static void restored(struct api *a, struct http_request *req, int status,
+		     const struct txn_result *res)
+{
+	if (status) {
+		api_error_code(req, status);
+		return;
+	}
+	if (res && res->nerrors) {
+		api_error(req, 500, "%s", res->errors[0].what);
+		return;
+	}
+	log_info("agent.http", "snapshot restored through the log at index %llu",
+		 (unsigned long long)(res ? res->index : 0));
+	if (a->ttl)
+		session_list(a->store, rearm, a->ttl);
+	http_reply(req);
+}
+
+static void restore(struct api *a, struct http_request *req)
+{
+	if (!a->cons) {
+		api_error(req, 500, "No known Consul servers");
+		return;
+	}
+	struct archive_meta m;
+	const void *state;
+	size_t slen;
+	const char *why = NULL;
+	int rv = archive_decode(req->body.data ? req->body.data : "", req->body.len, &m, &state,
+				&slen, &why);
+	if (rv) {
+		api_error(req, 500,
+			  "failed to read snapshot file: failed checking integrity of "
+			  "snapshot: %s",
+			  why ? why : cairn_strerror(rv));
+		return;
+	}
+	struct cmd c = {.type = CMD_RESTORE};
+	c.u.restore.data = state;
+	c.u.restore.len = slen;
+	struct buf enc = BUF_INIT;
+	cmd_encode(&c, &enc);
+	api_write(a, req, &enc, restored);
+	buf_free(&enc);
+}
+
 void api_snapshot(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
 	if (!api_local_dc(a, req))
 		return;
-	save(a, req);
+	if (req->method == HTTP_M_PUT)
+		restore(a, req);
+	else
+		save(a, req);
 }

@@ -1,24 +1,47 @@
 /*
- * /v1/txn: Consul's transaction endpoint (this file: the KV operations).
+ * /v1/txn: Consul's transaction endpoint.
  *
- * The body is a JSON array of up to 128 operations, each {"KV": {"Verb", "Key",
- * "Value" (base64), "Flags", "Index", "Session"}}. A transaction with a write
- * goes through Raft as one CMD_KV_TXN and is all-or-nothing: 200 with Results,
- * or 409 with Errors (OpIndex, What) and nothing applied. A read-only one is
- * answered from the store through api_read (consistency modes and headers), the
- * fast path Consul has too. Node, Service and Check operations arrive with the
- * catalog issue and are refused with a clear 400 until then.
+ * The body is a JSON array of up to 128 operations, KV, Node, Service or Check
+ * (txn_parse.h). A transaction with a write goes through Raft as one
+ * CMD_KV_TXN and is all-or-nothing: 200 with Results, or 409 with Errors
+ * (OpIndex, What) and nothing applied. A read-only one (only get verbs, and
+ * KV's read verbs) is answered from the store through api_read (consistency
+ * modes and headers), the fast path Consul has too. Results are rendered in
+ * Consul's shape: {"KV": DirEntry}, {"Node": Node}, {"Service": NodeService},
+ * {"Check": HealthCheck} (api/catalog_json.h for the catalog ones).
  */
 #include "api/api.h"
 
 #include "base/metrics.h"
 #include "consensus/cmd.h"
 #include "consensus/kvops.h"
+#include "api/catalog_json.h"
 #include "api/txn_parse.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void write_item(struct jsonw *j, const struct txn_item *it)
+{
+	jsonw_obj_open(j);
+	jsonw_key(j, txn_op_kind_name(it->kind));
+	switch (it->kind) {
+	case TXN_OP_NODE:
+		catalog_json_node(j, it->node);
+		break;
+	case TXN_OP_SERVICE:
+		catalog_json_node_service(j, it->svc);
+		break;
+	case TXN_OP_CHECK:
+		catalog_json_check(j, it->chk);
+		break;
+	default:
+		api_kv_entry_json(j, it->entry, it->with_value);
+		break;
+	}
+	jsonw_obj_close(j);
+}
 
 static void write_results(struct api *a, struct http_request *req, const struct txn_result *res)
 {
@@ -28,12 +51,8 @@ static void write_results(struct api *a, struct http_request *req, const struct 
 	jsonw_key(&j, "Results");
 	if (res->nitems) {
 		jsonw_arr_open(&j);
-		for (size_t i = 0; i < res->nitems; i++) {
-			jsonw_obj_open(&j);
-			jsonw_key(&j, "KV");
-			api_kv_entry_json(&j, res->items[i].entry, res->items[i].with_value);
-			jsonw_obj_close(&j);
-		}
+		for (size_t i = 0; i < res->nitems; i++)
+			write_item(&j, &res->items[i]);
 		jsonw_arr_close(&j);
 	} else {
 		jsonw_null(&j);
@@ -73,7 +92,7 @@ static int query_read(struct api *a, struct http_request *req, struct watcher *w
 {
 	struct txn_parsed p;
 	struct txn_result res;
-	txn_parse(req->body.data, req->body.len, &p);
+	txn_parse(req->body.data, req->body.len, a->cfg->datacenter, &p);
 	kvops_eval(a->store, NULL, p.ops, p.n, &res);
 	write_results(a, req, &res);
 	txn_result_free(&res);
@@ -89,7 +108,7 @@ void api_txn(void *ctx, struct http_request *req)
 	struct txn_parsed p;
 	if (!api_local_dc(a, req))
 		return;
-	if (txn_parse(req->body.data, req->body.len, &p)) {
+	if (txn_parse(req->body.data, req->body.len, a->cfg->datacenter, &p)) {
 		if (p.status == 409) {
 			req->resp.status = 409;
 			buf_append(&req->resp.body, p.err.data, p.err.len);

@@ -2,11 +2,13 @@
  * `consul snapshot save FILE` and `consul snapshot inspect FILE`: fetch a
  * snapshot archive from GET /v1/snapshot and check it before keeping it; print
  * an archive's metadata. The archive is cairn's (state/archive.h), not
- * Consul's gzipped tar, so files do not move between the two. `snapshot
- * restore` is not available: the agent has no restore through Raft yet.
+ * Consul's gzipped tar, so files do not move between the two.
  *
  *   save      "Saved and verified snapshot to index N"; the file is written
  *             as FILE.part and renamed once complete and verified
+ *   restore   checks the file (archive_decode) and sends it with PUT
+ *             /v1/snapshot; the leader replaces the state of every server
+ *             through Raft: "Restored snapshot"
  *   inspect   Consul's table: " ID", " Size", " Index", " Term", " Version"
  *             padded to one column (Go tabwriter, padding 6)
  */
@@ -40,6 +42,10 @@ const char snapshot_usage[] =
     "\n"
     "      $ consul snapshot save backup.snap\n"
     "\n"
+    "  Restore a snapshot:\n"
+    "\n"
+    "      $ consul snapshot restore backup.snap\n"
+    "\n"
     "  Inspect a snapshot:\n"
     "\n"
     "      $ consul snapshot inspect backup.snap\n"
@@ -63,6 +69,23 @@ const char snapshot_save_usage[] =
     "\n"
     "  For a full list of options and examples, please see the Consul documentation.\n";
 
+const char snapshot_restore_usage[] =
+    "\nUsage: consul snapshot restore [options] FILE\n"
+    "\n"
+    "  Restores an atomic, point-in-time snapshot of the state of the Consul servers\n"
+    "  which includes key/value entries, service catalog and sessions.\n"
+    "\n"
+    "  Restores involve a potentially dangerous low-level Raft operation that is not\n"
+    "  designed to handle server failures during a restore. This command is primarily\n"
+    "  intended to be used when recovering from a disaster, restoring into a fresh\n"
+    "  cluster of Consul servers.\n"
+    "\n"
+    "  To restore a snapshot from the file \"backup.snap\":\n"
+    "\n"
+    "    $ consul snapshot restore backup.snap\n"
+    "\n"
+    "  For a full list of options and examples, please see the Consul documentation.\n";
+
 const char snapshot_inspect_usage[] =
     "\nUsage: consul snapshot inspect [options] FILE\n"
     "\n"
@@ -75,6 +98,12 @@ const char snapshot_inspect_usage[] =
     "  For a full list of options and examples, please see the Consul documentation.\n";
 
 const struct flag_def snapshot_save_flags[] = {
+    HTTPC_CLIENT_FLAGS(struct snapshot_opts, http),
+    HTTPC_SERVER_FLAGS(struct snapshot_opts, http),
+    FLAG_END,
+};
+
+const struct flag_def snapshot_restore_flags[] = {
     HTTPC_CLIENT_FLAGS(struct snapshot_opts, http),
     HTTPC_SERVER_FLAGS(struct snapshot_opts, http),
     FLAG_END,
@@ -191,6 +220,55 @@ static int read_file(const char *path, struct buf *out)
 	int bad = ferror(f);
 	fclose(f);
 	return bad ? -1 : 0;
+}
+
+int snapshot_restore_main(int argc, char **argv)
+{
+	struct snapshot_opts o = {0};
+	int rest;
+	if (flags_parse(snapshot_restore_flags, &o, argc, argv, 1, &rest) < 0)
+		return 1;
+	const char *file = file_arg(argc, argv, rest);
+	if (!file)
+		return 1;
+	struct buf data = BUF_INIT;
+	if (read_file(file, &data) < 0) {
+		cli_error("Error opening snapshot file: open %s: %s", file, go_strerror(errno));
+		buf_free(&data);
+		return 1;
+	}
+	struct archive_meta m;
+	const void *state;
+	size_t slen;
+	const char *why = NULL;
+	if (archive_decode(data.data, data.len, &m, &state, &slen, &why) != 0) {
+		cli_error("Error restoring snapshot: failed to read snapshot file: failed "
+			  "checking integrity of snapshot: %s",
+			  why);
+		buf_free(&data);
+		return 1;
+	}
+	struct httpc c;
+	if (kv_client(&c, &o.http) < 0) {
+		buf_free(&data);
+		return 1;
+	}
+	struct httpc_req r;
+	httpc_req_init(&r, "PUT", "/v1/snapshot", false);
+	r.body = data.data;
+	r.body_len = data.len;
+	struct buf err = BUF_INIT;
+	int rc = 1;
+	if (catcli_write(&c, &r, &err) < 0) {
+		cli_error("Error restoring snapshot: %s", buf_cstr(&err));
+	} else {
+		cli_info("Restored snapshot");
+		rc = 0;
+	}
+	buf_free(&err);
+	buf_free(&data);
+	httpc_free(&c);
+	return rc;
 }
 
 int snapshot_inspect_main(int argc, char **argv)

@@ -21,9 +21,11 @@ static const struct {
 	enum cmd_type type;
 	unsigned version;
 } cmd_types[] = {
-    {CMD_KV_TXN, 1},	       {CMD_KV_REAP, 1},
+    {CMD_KV_TXN, 2},	       {CMD_KV_REAP, 1},
     {CMD_CATALOG_REGISTER, 1}, {CMD_CATALOG_DEREGISTER, 1},
     {CMD_SESSION_CREATE, 1},   {CMD_SESSION_DESTROY, 1},
+    {CMD_QUERY_SET, 1},	       {CMD_QUERY_DELETE, 1},
+    {CMD_RESTORE, 1},	       {CMD_AUTOPILOT_SET, 1},
 };
 
 static const char *const verb_names[KV_VERB_COUNT_] = {
@@ -58,6 +60,30 @@ bool kv_verb_is_read(enum kv_verb v)
 {
 	return v == KV_GET || v == KV_GET_TREE || v == KV_CHECK_INDEX || v == KV_CHECK_SESSION ||
 	       v == KV_CHECK_NOT_EXISTS;
+}
+
+static const char *const kind_names[TXN_OP_KIND_COUNT_] = {
+    [TXN_OP_KV] = "KV",
+    [TXN_OP_NODE] = "Node",
+    [TXN_OP_SERVICE] = "Service",
+    [TXN_OP_CHECK] = "Check",
+};
+
+/* The verbs of Node, Service and Check ops (Consul's api.NodeOp & co.). */
+static const bool catalog_verbs[KV_VERB_COUNT_] = {
+    [KV_SET] = true, [KV_CAS] = true, [KV_GET] = true, [KV_DELETE] = true, [KV_DELETE_CAS] = true,
+};
+
+const char *txn_op_kind_name(enum txn_op_kind k)
+{
+	return (unsigned)k < TXN_OP_KIND_COUNT_ ? kind_names[k] : "unknown";
+}
+
+bool txn_verb_allowed(enum txn_op_kind k, enum kv_verb v)
+{
+	if ((unsigned)v >= KV_VERB_COUNT_ || (unsigned)k >= TXN_OP_KIND_COUNT_)
+		return false;
+	return k == TXN_OP_KV || catalog_verbs[v];
 }
 
 static unsigned current_version(enum cmd_type t)
@@ -128,24 +154,88 @@ static void encode_session(struct buf *b, const struct session *e)
 	wire_put_list(b, e->checks, e->nchecks);
 }
 
+static void encode_kv_op(struct buf *out, const struct kv_op *op)
+{
+	put_u8(out, (uint8_t)op->verb);
+	wire_put_le(out, op->flags, 8);
+	wire_put_le(out, op->index, 8);
+	wire_put_bytes(out, op->key, strlen(op->key));
+	put_u8(out, op->has_value);
+	if (op->has_value)
+		wire_put_bytes(out, op->value, op->value_len);
+	wire_put_bytes(out, op->session ? op->session : "", op->session ? strlen(op->session) : 0);
+}
+
+/* A version 2 op: kind, then the kind's fields (cmd.h). */
+static void encode_txn_op(struct buf *out, const struct kv_op *op)
+{
+	put_u8(out, (uint8_t)op->kind);
+	if (op->kind == TXN_OP_KV) {
+		encode_kv_op(out, op);
+		return;
+	}
+	const struct txn_cat_op *cat = op->cat;
+	put_u8(out, (uint8_t)op->verb);
+	wire_put_le(out, op->index, 8);
+	switch (op->kind) {
+	case TXN_OP_NODE:
+		wire_put_str(out, cat->node.id);
+		wire_put_str(out, cat->node.name);
+		wire_put_str(out, cat->node.address);
+		wire_put_str(out, cat->node.datacenter);
+		wire_put_map(out, cat->node.tagged, cat->node.ntagged);
+		wire_put_map(out, cat->node.meta, cat->node.nmeta);
+		break;
+	case TXN_OP_SERVICE:
+		wire_put_str(out, cat->node.name);
+		encode_service(out, &cat->svc);
+		break;
+	default:
+		wire_put_str(out, cat->chk.node);
+		encode_check(out, &cat->chk);
+		break;
+	}
+}
+
+/* CMD_AUTOPILOT_SET (cmd.h) */
+static void encode_autopilot(struct buf *out, const struct autopilot_config *a, bool cas,
+			     uint64_t cas_index)
+{
+	put_u8(out, (uint8_t)((a->cleanup_dead_servers ? 1 : 0) |
+			      (a->disable_upgrade_migration ? 2 : 0) | (cas ? 4 : 0)));
+	wire_put_le(out, a->last_contact_threshold_ns, 8);
+	wire_put_le(out, a->max_trailing_logs, 8);
+	wire_put_le(out, a->min_quorum, 8);
+	wire_put_le(out, a->server_stabilization_time_ns, 8);
+	wire_put_str(out, a->redundancy_zone_tag);
+	wire_put_str(out, a->upgrade_version_tag);
+	wire_put_le(out, cas_index, 8);
+}
+
+static bool kv_only(const struct kv_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].kind != TXN_OP_KV)
+			return false;
+	return true;
+}
+
 void cmd_encode(const struct cmd *c, struct buf *out)
 {
 	put_u8(out, (uint8_t)c->type);
-	put_u8(out, (uint8_t)current_version(c->type));
+	unsigned version = current_version(c->type);
+	/* KV-only transactions keep the version 1 layout (see cmd.h) */
+	if (c->type == CMD_KV_TXN && kv_only(c->u.kv.ops, c->u.kv.n))
+		version = 1;
+	put_u8(out, (uint8_t)version);
 	switch (c->type) {
 	case CMD_KV_TXN:
 		wire_put_le(out, c->u.kv.n, 2);
 		for (size_t i = 0; i < c->u.kv.n; i++) {
-			const struct kv_op *op = &c->u.kv.ops[i];
-			put_u8(out, (uint8_t)op->verb);
-			wire_put_le(out, op->flags, 8);
-			wire_put_le(out, op->index, 8);
-			wire_put_bytes(out, op->key, strlen(op->key));
-			put_u8(out, op->has_value);
-			if (op->has_value)
-				wire_put_bytes(out, op->value, op->value_len);
-			wire_put_bytes(out, op->session ? op->session : "",
-				       op->session ? strlen(op->session) : 0);
+			if (version == 1)
+				encode_kv_op(out, &c->u.kv.ops[i]);
+			else
+				encode_txn_op(out, &c->u.kv.ops[i]);
 		}
 		break;
 	case CMD_KV_REAP:
@@ -164,6 +254,20 @@ void cmd_encode(const struct cmd *c, struct buf *out)
 		break;
 	case CMD_SESSION_DESTROY:
 		wire_put_str(out, c->u.session_id);
+		break;
+	case CMD_QUERY_SET:
+		put_u8(out, c->u.query.update ? 1 : 0);
+		pquery_wire_put(out, c->u.query.q);
+		break;
+	case CMD_QUERY_DELETE:
+		wire_put_str(out, c->u.query_id);
+		break;
+	case CMD_RESTORE:
+		buf_append(out, c->u.restore.data, c->u.restore.len);
+		break;
+	case CMD_AUTOPILOT_SET:
+		encode_autopilot(out, &c->u.autopilot.conf, c->u.autopilot.cas,
+				 c->u.autopilot.cas_index);
 		break;
 	}
 }
@@ -206,41 +310,6 @@ static char *get_bytes(struct reader *r, size_t *len, bool allow_nul)
 	r->left -= n;
 	*len = n;
 	return s;
-}
-
-static int decode_kv(struct reader *r, struct cmd *c)
-{
-	uint64_t n = get_le(r, 2);
-	if (r->bad || n == 0 || n > CMD_MAX_OPS)
-		return CAIRN_E_PARSE;
-	c->u.kv.ops = xcalloc(n, sizeof(struct kv_op));
-	c->u.kv.n = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		struct kv_op *op = &c->u.kv.ops[i];
-		size_t len;
-		c->u.kv.n = i + 1;
-		uint64_t verb = get_le(r, 1);
-		op->flags = get_le(r, 8);
-		op->index = get_le(r, 8);
-		if (r->bad || verb >= KV_VERB_COUNT_)
-			return CAIRN_E_PARSE;
-		op->verb = (enum kv_verb)verb;
-		if (!(op->key = get_bytes(r, &len, false)))
-			return CAIRN_E_PARSE;
-		uint64_t has = get_le(r, 1);
-		if (r->bad || has > 1)
-			return CAIRN_E_PARSE;
-		op->has_value = has;
-		if (has && !(op->value = get_bytes(r, &op->value_len, true)))
-			return CAIRN_E_PARSE;
-		if (!(op->session = get_bytes(r, &len, false)))
-			return CAIRN_E_PARSE;
-		if (len == 0) {
-			free(op->session);
-			op->session = NULL;
-		}
-	}
-	return r->left == 0 ? 0 : CAIRN_E_PARSE;
 }
 
 /* A str field (fresh copy); on a bad read "" is not allocated: NULL, r->bad. */
@@ -340,6 +409,90 @@ static void decode_check(struct reader *r, struct cat_check *chk)
 #define MIN_SERVICE 57
 #define MIN_CHECK   41
 
+static int decode_kv_op(struct reader *r, struct kv_op *op)
+{
+	size_t len;
+	uint64_t verb = get_le(r, 1);
+	op->flags = get_le(r, 8);
+	op->index = get_le(r, 8);
+	if (r->bad || verb >= KV_VERB_COUNT_)
+		return CAIRN_E_PARSE;
+	op->verb = (enum kv_verb)verb;
+	if (!(op->key = get_bytes(r, &len, false)))
+		return CAIRN_E_PARSE;
+	uint64_t has = get_le(r, 1);
+	if (r->bad || has > 1)
+		return CAIRN_E_PARSE;
+	op->has_value = has;
+	if (has && !(op->value = get_bytes(r, &op->value_len, true)))
+		return CAIRN_E_PARSE;
+	if (!(op->session = get_bytes(r, &len, false)))
+		return CAIRN_E_PARSE;
+	if (len == 0) {
+		free(op->session);
+		op->session = NULL;
+	}
+	return 0;
+}
+
+/* A version 2 op (cmd.h). */
+static int decode_txn_op(struct reader *r, struct kv_op *op)
+{
+	uint64_t kind = get_le(r, 1);
+	if (r->bad || kind >= TXN_OP_KIND_COUNT_)
+		return CAIRN_E_PARSE;
+	op->kind = (enum txn_op_kind)kind;
+	if (op->kind == TXN_OP_KV)
+		return decode_kv_op(r, op);
+	uint64_t verb = get_le(r, 1);
+	op->index = get_le(r, 8);
+	if (r->bad || verb >= KV_VERB_COUNT_ || !txn_verb_allowed(op->kind, (enum kv_verb)verb))
+		return CAIRN_E_PARSE;
+	op->verb = (enum kv_verb)verb;
+	struct txn_cat_op *cat = op->cat = xcalloc(1, sizeof(*cat));
+	switch (op->kind) {
+	case TXN_OP_NODE:
+		cat->node.id = get_str(r);
+		cat->node.name = get_str(r);
+		cat->node.address = get_str(r);
+		cat->node.datacenter = get_str(r);
+		cat->node.tagged = get_map(r, &cat->node.ntagged);
+		cat->node.meta = get_map(r, &cat->node.nmeta);
+		break;
+	case TXN_OP_SERVICE:
+		cat->node.name = get_str(r);
+		if (!r->bad)
+			decode_service(r, &cat->svc);
+		break;
+	default:
+		cat->chk.node = get_str(r);
+		if (!r->bad)
+			decode_check(r, &cat->chk);
+		break;
+	}
+	return r->bad ? CAIRN_E_PARSE : 0;
+}
+
+static int decode_kv(struct reader *r, struct cmd *c)
+{
+	uint64_t n = get_le(r, 2);
+	if (r->bad || n == 0 || n > CMD_MAX_OPS)
+		return CAIRN_E_PARSE;
+	c->u.kv.ops = xcalloc(n, sizeof(struct kv_op));
+	c->u.kv.n = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		struct kv_op *op = &c->u.kv.ops[i];
+		c->u.kv.n = i + 1;
+		int rv = c->version == 1 ? decode_kv_op(r, op) : decode_txn_op(r, op);
+		if (rv)
+			return rv;
+	}
+	/* version 2 only carries transactions with a catalog op (cmd.h) */
+	if (c->version > 1 && kv_only(c->u.kv.ops, c->u.kv.n))
+		return CAIRN_E_PARSE;
+	return r->left == 0 ? 0 : CAIRN_E_PARSE;
+}
+
 static int decode_register(struct reader *r, struct cat_register *reg)
 {
 	uint64_t flags = get_le(r, 1);
@@ -389,6 +542,62 @@ static int decode_session(struct reader *r, struct session *e)
 	return r->bad || r->left ? CAIRN_E_PARSE : 0;
 }
 
+static int decode_query(struct reader *r, struct cmd *c)
+{
+	uint64_t op = get_le(r, 1);
+	if (r->bad || op > 1)
+		return CAIRN_E_PARSE;
+	c->u.query.update = op == 1;
+	const unsigned char *p = r->p;
+	c->u.query.q = pquery_wire_get(&p, r->p + r->left);
+	if (!c->u.query.q || p != r->p + r->left)
+		return CAIRN_E_PARSE;
+	r->p = p;
+	r->left = 0;
+	return 0;
+}
+
+/* A str field into a fixed array of cap bytes (NUL included). */
+static void get_tag(struct reader *r, char *out, size_t cap)
+{
+	char *s = get_str(r);
+	if (s && strlen(s) < cap)
+		strcpy(out, s);
+	else
+		r->bad = true;
+	free(s);
+}
+
+static int decode_autopilot(struct reader *r, struct cmd *c)
+{
+	struct autopilot_config *a = &c->u.autopilot.conf;
+	uint64_t flags = get_le(r, 1);
+	a->cleanup_dead_servers = flags & 1;
+	a->disable_upgrade_migration = flags & 2;
+	c->u.autopilot.cas = flags & 4;
+	a->last_contact_threshold_ns = get_le(r, 8);
+	a->max_trailing_logs = get_le(r, 8);
+	a->min_quorum = get_le(r, 8);
+	a->server_stabilization_time_ns = get_le(r, 8);
+	get_tag(r, a->redundancy_zone_tag, sizeof(a->redundancy_zone_tag));
+	get_tag(r, a->upgrade_version_tag, sizeof(a->upgrade_version_tag));
+	c->u.autopilot.cas_index = get_le(r, 8);
+	return r->bad || r->left || (flags & ~7u) ? CAIRN_E_PARSE : 0;
+}
+
+static int decode_restore(struct reader *r, struct cmd *c)
+{
+	if (r->left == 0 || r->left > SIZE_MAX / 2)
+		return CAIRN_E_PARSE;
+	void *copy = xmalloc(r->left);
+	memcpy(copy, r->p, r->left);
+	c->u.restore.data = copy;
+	c->u.restore.len = r->left;
+	r->p += r->left;
+	r->left = 0;
+	return 0;
+}
+
 int cmd_decode(const void *data, size_t len, struct cmd *c)
 {
 	struct reader r = {data, len, false};
@@ -430,6 +639,19 @@ int cmd_decode(const void *data, size_t len, struct cmd *c)
 	case CMD_SESSION_DESTROY:
 		c->u.session_id = get_str(&r);
 		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
+		break;
+	case CMD_QUERY_SET:
+		rv = decode_query(&r, c);
+		break;
+	case CMD_QUERY_DELETE:
+		c->u.query_id = get_str(&r);
+		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
+		break;
+	case CMD_RESTORE:
+		rv = decode_restore(&r, c);
+		break;
+	case CMD_AUTOPILOT_SET:
+		rv = decode_autopilot(&r, c);
 		break;
 	default:
 		rv = CAIRN_E_VERSION;
@@ -520,6 +742,22 @@ static void free_session(struct session *e)
 	free(e->svc_checks);
 }
 
+void txn_cat_op_free(struct txn_cat_op *op)
+{
+	if (!op)
+		return;
+	free((char *)op->node.id);
+	free((char *)op->node.name);
+	free((char *)op->node.address);
+	free((char *)op->node.datacenter);
+	free_pairs(op->node.tagged, op->node.ntagged);
+	free_pairs(op->node.meta, op->node.nmeta);
+	free_service(&op->svc);
+	free((char *)op->chk.node);
+	free_check(&op->chk);
+	free(op);
+}
+
 void cmd_free(struct cmd *c)
 {
 	if (c->type == CMD_KV_TXN && c->u.kv.ops) {
@@ -527,6 +765,7 @@ void cmd_free(struct cmd *c)
 			free(c->u.kv.ops[i].key);
 			free(c->u.kv.ops[i].value);
 			free(c->u.kv.ops[i].session);
+			txn_cat_op_free(c->u.kv.ops[i].cat);
 		}
 		free(c->u.kv.ops);
 	} else if (c->type == CMD_CATALOG_REGISTER) {
@@ -539,6 +778,12 @@ void cmd_free(struct cmd *c)
 		free_session(&c->u.sess);
 	} else if (c->type == CMD_SESSION_DESTROY) {
 		free((char *)c->u.session_id);
+	} else if (c->type == CMD_QUERY_SET) {
+		pquery_unref(c->u.query.q);
+	} else if (c->type == CMD_QUERY_DELETE) {
+		free((char *)c->u.query_id);
+	} else if (c->type == CMD_RESTORE) {
+		free((void *)c->u.restore.data);
 	}
 	memset(c, 0, sizeof(*c));
 }

@@ -24,6 +24,26 @@
  *                  1   has value (0/1); if 1: 4 value length V, then V bytes
  *                  4   session length S, then S bytes (0: none)
  *
+ * CMD_KV_TXN body, version 2 (a transaction with Node, Service or Check ops):
+ *   0      2     op count N (1..CMD_MAX_OPS)
+ *   2      ...   N ops, each: 1 kind (enum txn_op_kind), then by kind:
+ *                  KV       the version 1 op above
+ *                  Node     1 verb, 8 modify index, str id, str name,
+ *                           str address, str datacenter, map tagged
+ *                           addresses, map meta
+ *                  Service  1 verb, 8 modify index, str node, then the
+ *                           service fields of CMD_CATALOG_REGISTER (id ..
+ *                           locality JSON)
+ *                  Check    1 verb, 8 modify index, str node, then the check
+ *                           fields of CMD_CATALOG_REGISTER (id .. definition)
+ *                Catalog verbs are set, cas, get, delete, delete-cas (their
+ *                enum kv_verb values; txn_verb_allowed). At least one op is
+ *                not KV: the encoder writes a KV-only transaction as version 1,
+ *                byte for byte what older servers wrote and read, and the
+ *                decoder refuses a version 2 body without a catalog op, so every
+ *                transaction has one encoding. Applied by kvops.c (KV) and
+ *                txn_catalog.c (the rest), in one store transaction.
+ *
  * CMD_KV_REAP body, version 1:
  *   0      8     reap tombstones up to this index
  *
@@ -80,21 +100,57 @@
  * Catalog commands also invalidate the sessions tied to what they change
  * (session_txn_check_nodes), inside the same transaction.
  *
+ * CMD_QUERY_SET body, version 1 (struct prepared_query, state/query.h):
+ *   0      1     op: 0 create (the ID must be new), 1 update (it must exist)
+ *   1      ...   the query's binary form (pquery_wire_put, state/query.h)
+ *
+ * CMD_QUERY_DELETE body, version 1:
+ *   0      ...   str query id
+ *
+ * Both are applied by query_ops.c with the same one-error txn_result.
+ *
+ * CMD_RESTORE body, version 1 (PUT /v1/snapshot, `consul snapshot restore`):
+ *   0      ...   a whole store snapshot (state/snapshot.c, "CRNS", with its own
+ *                checksum), taken from the archive the operator uploaded
+ * Applied by restore_ops.c: the store is replaced by the snapshot's state
+ * (store_restore) and every watcher fires; the store index then moves to the
+ * command's own Raft index, so indexes never run backwards past a restore.
+ *
+ * CMD_AUTOPILOT_SET body, version 1 (struct autopilot_config):
+ *   0      1     flags: bit 0 CleanupDeadServers, bit 1 DisableUpgradeMigration,
+ *                bit 2 check-and-set; other bits must be 0
+ *   1      8     LastContactThreshold (ns)
+ *   9      8     MaxTrailingLogs
+ *   17     8     MinQuorum
+ *   25     8     ServerStabilizationTime (ns)
+ *   33     ...   str RedundancyZoneTag, str UpgradeVersionTag (each shorter
+ *                than AUTOPILOT_TAG_MAX)
+ *   ...    8     cas index (meaningful with bit 2: apply only when the current
+ *                ModifyIndex equals it)
+ * Applied by autopilot.c; a failed check-and-set yields one error in the
+ * txn_result (the API answers false).
+ *
  * Command types, in the order they were added (never reuse a number):
  *
  *   type  name                    applied by
- *   1     CMD_KV_TXN              kvops.c
+ *   1     CMD_KV_TXN              kvops.c, txn_catalog.c (v2: catalog ops)
  *   2     CMD_KV_REAP             fsm.c
  *   3     CMD_CATALOG_REGISTER    catalog_ops.c
  *   4     CMD_CATALOG_DEREGISTER  catalog_ops.c
  *   5     CMD_SESSION_CREATE      session_ops.c
  *   6     CMD_SESSION_DESTROY     session_ops.c
+ *   9     CMD_QUERY_SET           query_ops.c
+ *   10    CMD_QUERY_DELETE        query_ops.c
+ *   11    CMD_RESTORE             restore_ops.c
+ *   12    CMD_AUTOPILOT_SET       autopilot.c
  */
 #ifndef CAIRN_CONSENSUS_CMD_H
 #define CAIRN_CONSENSUS_CMD_H
 
 #include "base/buf.h"
+#include "consensus/autopilot.h"
 #include "state/catalog.h"
+#include "state/query.h"
 #include "state/session.h"
 
 #include <stdbool.h>
@@ -111,6 +167,10 @@ enum cmd_type {
 	CMD_CATALOG_DEREGISTER = 4,
 	CMD_SESSION_CREATE = 5,
 	CMD_SESSION_DESTROY = 6,
+	CMD_QUERY_SET = 9,
+	CMD_QUERY_DELETE = 10,
+	CMD_RESTORE = 11,
+	CMD_AUTOPILOT_SET = 12,
 };
 
 enum kv_verb {
@@ -129,7 +189,32 @@ enum kv_verb {
 	KV_VERB_COUNT_
 };
 
+/* What a /v1/txn operation works on (the key of its JSON object). */
+enum txn_op_kind {
+	TXN_OP_KV = 0, /* the zero value: KV ops built without a kind stay KV */
+	TXN_OP_NODE,
+	TXN_OP_SERVICE,
+	TXN_OP_CHECK,
+	TXN_OP_KIND_COUNT_
+};
+
+/* The payload of a Node, Service or Check operation: templates as in
+ * state/catalog.h, every string and array owned by the op (txn_cat_op_free).
+ *   Node     node (ModifyIndex: kv_op.index)
+ *   Service  node.name is the op's "Node"; svc the service
+ *   Check    chk (chk.node names the node) */
+struct txn_cat_op {
+	struct cat_node node;
+	struct cat_service svc;
+	struct cat_check chk;
+};
+
+/* One /v1/txn operation. The name is historical: kind says what it works on;
+ * for catalog kinds verb is one of set/cas/get/delete/delete-cas, index the
+ * ModifyIndex argument and cat the payload (key, value, session unused). */
 struct kv_op {
+	enum txn_op_kind kind;
+	struct txn_cat_op *cat; /* kind != TXN_OP_KV: owned; else NULL */
 	enum kv_verb verb;
 	char *key;   /* NUL-terminated */
 	char *value; /* NULL when has_value is false */
@@ -155,6 +240,20 @@ struct cmd {
 		struct cat_deregister dereg; /* CMD_CATALOG_DEREGISTER, likewise */
 		struct session sess;	     /* CMD_SESSION_CREATE, likewise */
 		const char *session_id;	     /* CMD_SESSION_DESTROY, likewise */
+		struct {
+			bool update;		  /* op 1 */
+			struct prepared_query *q; /* encode: caller's; decoded: owned */
+		} query;			  /* CMD_QUERY_SET */
+		const char *query_id;		  /* CMD_QUERY_DELETE, like session_id */
+		struct {
+			const void *data; /* encode: caller's; decoded: owned copy */
+			size_t len;
+		} restore; /* CMD_RESTORE: the store snapshot */
+		struct {
+			struct autopilot_config conf; /* indexes not encoded */
+			bool cas;		      /* check-and-set against cas_index */
+			uint64_t cas_index;
+		} autopilot; /* CMD_AUTOPILOT_SET */
 	} u;
 };
 
@@ -164,6 +263,14 @@ const char *kv_verb_name(enum kv_verb v);
 int kv_verb_parse(const char *name);
 /* True for verbs that never change the store. */
 bool kv_verb_is_read(enum kv_verb v);
+/* "KV", "Node", "Service", "Check": the op's JSON key and Consul's word for it
+ * in messages ("unknown Node verb ..."). */
+const char *txn_op_kind_name(enum txn_op_kind k);
+/* Whether verb v exists for ops of kind k (catalog kinds: set, cas, get,
+ * delete, delete-cas). */
+bool txn_verb_allowed(enum txn_op_kind k, enum kv_verb v);
+/* Release what a catalog op owns (NULL-safe), and the struct itself. */
+void txn_cat_op_free(struct txn_cat_op *op);
 
 /* Append the encoding of c to out. Catalog templates: NULL strings encode as
  * "", map order is kept (the store sorts). */

@@ -23,12 +23,15 @@
 #define CAIRN_CONSENSUS_CONSENSUS_H
 
 #include "base/buf.h"
+#include "consensus/autopilot.h"
 #include "consensus/kvops.h"
 #include "state/store.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
+
+struct raft_uv_transport;
 
 struct consensus;
 
@@ -41,11 +44,63 @@ struct consensus_config {
 	unsigned raft_multiplier;    /* Consul's performance.raft_multiplier (1..10) */
 	unsigned snapshot_threshold; /* entries between snapshots (raft_snapshot_threshold) */
 	unsigned trailing_logs;	     /* entries kept after a snapshot (raft_trailing_logs) */
+	struct raft_uv_transport *transport; /* borrowed (rpc/raft_transport.h); NULL: libraft's TCP
+						on bind */
+	bool hold_start; /* set up but do not start: consensus_bootstrap_start decides */
+};
+
+/* One voter of a bootstrap configuration. */
+struct consensus_server {
+	uint64_t id;
+	const char *address; /* "ip:port" */
 };
 
 int consensus_start(uv_loop_t *loop, struct store *store, const struct consensus_config *cfg,
 		    struct consensus **out, struct buf *err);
 void consensus_close(struct consensus *c, void (*cb)(void *arg), void *arg);
+/* With hold_start: bootstrap these voters (n > 0, pristine state only) and
+ * start; n == 0 starts without bootstrapping (a leader will add us). */
+int consensus_bootstrap_start(struct consensus *c, const struct consensus_server *servers,
+			      size_t n, struct buf *err);
+bool consensus_started(const struct consensus *c);
+/* No Raft state in dir yet (bootstrap_expect decides only for pristine servers). */
+bool consensus_pristine(const char *dir);
+
+/* ---- membership (membership.c; leader only) ---- */
+
+enum consensus_role { CONSENSUS_VOTER, CONSENSUS_NONVOTER, CONSENSUS_SPARE };
+struct consensus_member {
+	uint64_t id;
+	const char *address;
+	enum consensus_role role;
+};
+/* The current configuration; *out borrowed until the next call. */
+size_t consensus_configuration(const struct consensus *c, const struct consensus_member **out);
+/* Add a server and make it a voter once it caught up (libraft's promotion).
+ * cb(data, status) when done; a nonzero return means cb is never called. */
+int consensus_add_voter(struct consensus *c, uint64_t id, const char *address,
+			void (*cb)(void *data, int status), void *data);
+int consensus_remove_server(struct consensus *c, uint64_t id, void (*cb)(void *data, int status),
+			    void *data);
+/* Hand leadership to id (0: the most up-to-date voter). */
+int consensus_transfer(struct consensus *c, uint64_t id, void (*cb)(void *data, int status),
+		       void *data);
+/* A configuration change is in flight (one at a time). */
+bool consensus_changing(const struct consensus *c);
+
+/* ---- operator (autopilot.c) ---- */
+
+/* A server's replication progress as the leader sees it. */
+struct consensus_progress {
+	uint64_t match_index;  /* highest entry known to be in its log */
+	bool recent;	       /* it answered within the election timeout */
+	uint64_t last_send_ms; /* ms since the leader last sent it entries (0: us) */
+};
+/* Leader only: 0, CAIRN_E_NOTLEADER or CAIRN_E_NOTFOUND (id not a member). */
+int consensus_progress(const struct consensus *c, uint64_t id, struct consensus_progress *out);
+/* The applied autopilot configuration (autopilot.h): the same on every server
+ * that applied the same log. Changed by proposing CMD_AUTOPILOT_SET. */
+void consensus_autopilot(const struct consensus *c, struct autopilot_config *out);
 
 /* Result of an applied write: status 0 and res (valid only during the callback),
  * or a failure (CAIRN_E_NOTLEADER, CAIRN_E_LEADERLOST, CAIRN_E_SHUTDOWN, ...)

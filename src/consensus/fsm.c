@@ -6,6 +6,8 @@
 #include "base/log.h"
 #include "consensus/catalog_ops.h"
 #include "consensus/cmd.h"
+#include "consensus/operator_ops.h"
+#include "consensus/query_ops.h"
 #include "consensus/session_ops.h"
 
 #include <stdlib.h>
@@ -62,6 +64,10 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
 {
 	struct fsm *f = rf->data;
 	uint64_t index = raft_last_applied(f->raft) + 1;
+	/* a restored backup may carry a newer index than our log (restore_ops.c):
+	 * store indexes keep rising above it, the same on every server */
+	if (index <= store_index(f->store))
+		index = store_index(f->store) + 1;
 	struct cmd c;
 
 	drop_result(f);
@@ -98,6 +104,16 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
 	case CMD_SESSION_CREATE:
 	case CMD_SESSION_DESTROY:
 		session_ops_apply(t, &c, index, res);
+		break;
+	case CMD_QUERY_SET:
+	case CMD_QUERY_DELETE:
+		query_ops_apply(t, &c, index, res);
+		break;
+	case CMD_RESTORE:
+		restore_ops_apply(f->store, t, &c, index, res);
+		break;
+	case CMD_AUTOPILOT_SET:
+		autopilot_ops_apply(f, t, &c, index, res);
 		break;
 	}
 	cmd_free(&c);

@@ -1,9 +1,11 @@
-/* KV operation semantics for /v1/txn and the KV endpoint (see kvops.h). */
+/* /v1/txn operation semantics for KV ops and the KV endpoint, and the dispatch
+ * of Node, Service and Check ops to txn_catalog.c (see kvops.h). */
 #include "consensus/kvops.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "consensus/txn_catalog.h"
 #include "state/session.h"
 
 #include <stdlib.h>
@@ -13,7 +15,14 @@ static void add_item(struct txn_result *res, const struct kv_entry *e, bool with
 {
 	res->items = xrealloc(res->items, (res->nitems + 1) * sizeof(*res->items));
 	kv_entry_ref((struct kv_entry *)e);
-	res->items[res->nitems++] = (struct txn_item){(struct kv_entry *)e, with_value};
+	res->items[res->nitems++] =
+	    (struct txn_item){.entry = (struct kv_entry *)e, .with_value = with_value};
+}
+
+void txn_result_error(struct txn_result *res, size_t i, char *what)
+{
+	res->errors = xrealloc(res->errors, (res->nerrors + 1) * sizeof(*res->errors));
+	res->errors[res->nerrors++] = (struct txn_error){i, what, 0};
 }
 
 static void add_error(struct txn_result *res, size_t i, const char *fmt, const char *key,
@@ -24,8 +33,7 @@ static void add_error(struct txn_result *res, size_t i, const char *fmt, const c
 		buf_printf(&msg, fmt, key);
 	else
 		buf_printf(&msg, fmt, (unsigned long long)a, (unsigned long long)b);
-	res->errors = xrealloc(res->errors, (res->nerrors + 1) * sizeof(*res->errors));
-	res->errors[res->nerrors++] = (struct txn_error){i, buf_steal(&msg), 0};
+	txn_result_error(res, i, buf_steal(&msg));
 }
 
 static int collect_tree(void *ctx, const struct kv_entry *e)
@@ -35,7 +43,7 @@ static int collect_tree(void *ctx, const struct kv_entry *e)
 }
 
 /* The quoted form of a key, as Go's %q prints it (enough for messages). */
-static char *quoted(const char *key)
+char *kvops_quote(const char *key)
 {
 	struct buf b = BUF_INIT;
 	buf_putc(&b, '"');
@@ -54,7 +62,7 @@ static char *quoted(const char *key)
 
 static void key_error(struct txn_result *res, size_t i, const char *fmt, const char *key)
 {
-	char *q = quoted(key);
+	char *q = kvops_quote(key);
 	add_error(res, i, fmt, q, 0, 0);
 	free(q);
 }
@@ -142,7 +150,7 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 			return CAIRN_E_CAS;
 		}
 		if (e->modify_index != op->index) {
-			char *q = quoted(op->key);
+			char *q = kvops_quote(op->key);
 			struct buf m = BUF_INIT;
 			buf_printf(
 			    &m, "failed index check for key %s, current modify index %llu != %llu",
@@ -166,9 +174,9 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 			return CAIRN_E_CAS;
 		}
 		if (strcmp(e->session ? e->session : "", op->session ? op->session : "") != 0) {
-			char *q = quoted(op->key);
-			char *cur = quoted(e->session ? e->session : "");
-			char *want = quoted(op->session ? op->session : "");
+			char *q = kvops_quote(op->key);
+			char *cur = kvops_quote(e->session ? e->session : "");
+			char *want = kvops_quote(op->session ? op->session : "");
 			struct buf m = BUF_INIT;
 			buf_printf(&m, "failed session check for key %s, current session %s != %s",
 				   q, cur, want);
@@ -186,13 +194,33 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 	}
 }
 
+static void drop_items(struct txn_result *res)
+{
+	for (size_t i = 0; i < res->nitems; i++) {
+		struct txn_item *it = &res->items[i];
+		if (it->kind == TXN_OP_NODE)
+			catalog_node_unref((struct cat_node *)it->node);
+		else if (it->kind == TXN_OP_SERVICE)
+			catalog_service_unref((struct cat_service *)it->svc);
+		else if (it->kind == TXN_OP_CHECK)
+			catalog_check_unref((struct cat_check *)it->chk);
+		else
+			kv_entry_unref(it->entry);
+	}
+	free(res->items);
+	res->items = NULL;
+	res->nitems = 0;
+}
+
 int kvops_eval(struct store *s, struct store_txn *t, const struct kv_op *ops, size_t n,
 	       struct txn_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	for (size_t i = 0; i < n; i++) {
 		const struct kv_op *op = &ops[i];
-		if (kv_verb_is_read(op->verb)) {
+		if (op->kind != TXN_OP_KV) {
+			txn_catalog_eval(s, t, op, i, res);
+		} else if (kv_verb_is_read(op->verb)) {
 			eval_read(s, op, i, res);
 		} else if (!t) {
 			key_error(res, i, "write operation on key %s in a read-only transaction",
@@ -203,11 +231,7 @@ int kvops_eval(struct store *s, struct store_txn *t, const struct kv_op *ops, si
 	}
 	if (res->nerrors) {
 		/* Consul returns no results for a rolled-back transaction */
-		for (size_t i = 0; i < res->nitems; i++)
-			kv_entry_unref(res->items[i].entry);
-		free(res->items);
-		res->items = NULL;
-		res->nitems = 0;
+		drop_items(res);
 		return CAIRN_E_CAS;
 	}
 	return 0;
@@ -215,11 +239,9 @@ int kvops_eval(struct store *s, struct store_txn *t, const struct kv_op *ops, si
 
 void txn_result_free(struct txn_result *res)
 {
-	for (size_t i = 0; i < res->nitems; i++)
-		kv_entry_unref(res->items[i].entry);
+	drop_items(res);
 	for (size_t i = 0; i < res->nerrors; i++)
 		free(res->errors[i].what);
-	free(res->items);
 	free(res->errors);
 	memset(res, 0, sizeof(*res));
 }

@@ -1,5 +1,5 @@
 /*
- * Evaluating KV operations against the store: the meaning of CMD_KV_TXN.
+ * Evaluating /v1/txn operations against the store: the meaning of CMD_KV_TXN.
  *
  * kvops_eval runs a list of operations in order, with Consul's /v1/txn
  * semantics: every op is attempted, each failure is recorded with its op index
@@ -14,6 +14,11 @@
  * Results follow Consul: set/cas/lock/unlock/check-index/check-session/
  * check-not-exists... return the entry without its value, get returns it with the
  * value, get-tree one result per entry, delete verbs nothing.
+ *
+ * Node, Service and Check ops (kind != TXN_OP_KV) are evaluated in the same
+ * loop and the same store transaction by txn_catalog.c, so a failing KV op
+ * rolls back catalog changes and the other way round; their results are
+ * catalog entries (txn_item.kind).
  */
 #ifndef CAIRN_CONSENSUS_KVOPS_H
 #define CAIRN_CONSENSUS_KVOPS_H
@@ -21,9 +26,15 @@
 #include "consensus/cmd.h"
 #include "state/store.h"
 
+/* One result: a KV entry, or a node, service or check (by kind), each
+ * referenced and released by txn_result_free. */
 struct txn_item {
-	struct kv_entry *entry; /* referenced; released by txn_result_free */
-	bool with_value;	/* false: render "Value": null */
+	struct kv_entry *entry; /* TXN_OP_KV */
+	bool with_value;	/* KV: false renders "Value": null */
+	enum txn_op_kind kind;
+	const struct cat_node *node;   /* TXN_OP_NODE */
+	const struct cat_service *svc; /* TXN_OP_SERVICE */
+	const struct cat_check *chk;   /* TXN_OP_CHECK */
 };
 
 struct txn_error {
@@ -45,5 +56,10 @@ struct txn_result {
 int kvops_eval(struct store *s, struct store_txn *t, const struct kv_op *ops, size_t n,
 	       struct txn_result *res);
 void txn_result_free(struct txn_result *res);
+
+/* Shared with txn_catalog.c: record an error for op i (text taken), and Go's %q
+ * of a string (malloc'd). */
+void txn_result_error(struct txn_result *res, size_t i, char *what);
+char *kvops_quote(const char *s);
 
 #endif

@@ -3,6 +3,7 @@
  * leadership confirmation (see consensus.h for the model). Loop thread only.
  */
 #include "consensus/consensus.h"
+#include "consensus/node_int.h"
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -19,35 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-struct consensus {
-	uv_loop_t *loop;
-	struct store *store;
-	struct raft raft;
-	struct raft_io io;
-	struct raft_uv_transport transport;
-	struct fsm fsm;
-	char *dir;
-	char *address;
-	bool raft_inited;
-	bool closing;
-	unsigned async_pending; /* snapshot jobs in the thread pool */
-	bool close_deferred;	/* raft_close waits for them */
-	/* consistent-read confirmation: a barrier covers the requests that were
-	 * waiting when it was started; later arrivals wait for the next one */
-	struct consensus_confirm *waiting;
-	struct consensus_confirm *covered;
-	struct raft_barrier barrier;
-	bool barrier_busy;
-	int last_state;	      /* raft_state at the last consensus_poll */
-	char last_leader[64]; /* leader address at the last consensus_poll */
-	/* voter addresses, rebuilt on demand */
-	const char **peers;
-	size_t npeers;
-	void (*close_cb)(void *arg);
-	void *close_arg;
-	struct lock_delay delays; /* keys released by invalidations (lockdelay.h) */
-};
 
 struct apply_req {
 	struct raft_apply req;
@@ -107,7 +79,7 @@ static int io_async_work(struct raft_io *io, struct raft_io_async_work *req,
 	return 0;
 }
 
-static int map_raft_err(int rv)
+int consensus_map_raft_err(int rv)
 {
 	switch (rv) {
 	case 0:
@@ -158,6 +130,14 @@ static void set_timeouts(struct raft *r, unsigned mult)
 	raft_set_heartbeat_timeout(r, 100 * mult);
 }
 
+/* Release our own TCP transport (a caller's transport is the caller's). */
+static void close_transport(struct consensus *c)
+{
+	if (c->transport == &c->own_transport)
+		raft_uv_tcp_close(c->transport);
+	c->transport = NULL;
+}
+
 static int setup(struct consensus *c, const struct consensus_config *cfg, struct buf *err)
 {
 	int rv = mkdir_p(c->dir);
@@ -166,18 +146,24 @@ static int setup(struct consensus *c, const struct consensus_config *cfg, struct
 			   cairn_strerror(rv));
 		return CAIRN_E_IO;
 	}
-	if ((rv = raft_uv_tcp_init(&c->transport, c->loop))) {
-		buf_printf(err, "raft transport: %s", raft_strerror(rv));
-		return CAIRN_E_INTERNAL;
+	if (cfg->transport) {
+		c->transport = cfg->transport;
+	} else {
+		c->transport = &c->own_transport;
+		if ((rv = raft_uv_tcp_init(c->transport, c->loop))) {
+			buf_printf(err, "raft transport: %s", raft_strerror(rv));
+			c->transport = NULL;
+			return CAIRN_E_INTERNAL;
+		}
+		if (cfg->bind && (rv = raft_uv_tcp_set_bind_address(c->transport, cfg->bind))) {
+			buf_printf(err, "raft bind address %s: %s", cfg->bind, raft_strerror(rv));
+			close_transport(c);
+			return CAIRN_E_INVAL;
+		}
 	}
-	if (cfg->bind && (rv = raft_uv_tcp_set_bind_address(&c->transport, cfg->bind))) {
-		buf_printf(err, "raft bind address %s: %s", cfg->bind, raft_strerror(rv));
-		raft_uv_tcp_close(&c->transport);
-		return CAIRN_E_INVAL;
-	}
-	if ((rv = raft_uv_init(&c->io, c->loop, c->dir, &c->transport))) {
+	if ((rv = raft_uv_init(&c->io, c->loop, c->dir, c->transport))) {
 		buf_printf(err, "raft storage in %s: %s", c->dir, c->io.errmsg);
-		raft_uv_tcp_close(&c->transport);
+		close_transport(c);
 		return CAIRN_E_IO;
 	}
 	if (c->io.version < 2 || !c->io.async_work) {
@@ -188,7 +174,7 @@ static int setup(struct consensus *c, const struct consensus_config *cfg, struct
 	if ((rv = raft_init(&c->raft, &c->io, &c->fsm.raft_fsm, cfg->id, c->address))) {
 		buf_printf(err, "raft init: %s", raft_errmsg(&c->raft));
 		raft_uv_close(&c->io);
-		raft_uv_tcp_close(&c->transport);
+		close_transport(c);
 		return CAIRN_E_INTERNAL;
 	}
 	c->raft_inited = true;
@@ -201,11 +187,14 @@ static int setup(struct consensus *c, const struct consensus_config *cfg, struct
 	return 0;
 }
 
-static int bootstrap(struct consensus *c, uint64_t id, struct buf *err)
+static int bootstrap(struct consensus *c, const struct consensus_server *servers, size_t n,
+		     struct buf *err)
 {
 	struct raft_configuration conf;
 	raft_configuration_init(&conf);
-	int rv = raft_configuration_add(&conf, id, c->address, RAFT_VOTER);
+	int rv = 0;
+	for (size_t i = 0; i < n && rv == 0; i++)
+		rv = raft_configuration_add(&conf, servers[i].id, servers[i].address, RAFT_VOTER);
 	if (rv == 0)
 		rv = raft_bootstrap(&c->raft, &conf);
 	raft_configuration_close(&conf);
@@ -215,9 +204,48 @@ static int bootstrap(struct consensus *c, uint64_t id, struct buf *err)
 		buf_printf(err, "raft bootstrap: %s", raft_errmsg(&c->raft));
 		return CAIRN_E_INTERNAL;
 	}
-	log_info("agent.server.raft", "bootstrapped cluster: id=%llx address=%s",
-		 (unsigned long long)id, c->address);
+	for (size_t i = 0; i < n; i++)
+		log_info("agent.server.raft", "bootstrapped cluster: id=%llx address=%s",
+			 (unsigned long long)servers[i].id, servers[i].address);
 	return 0;
+}
+
+static int start_raft(struct consensus *c, struct buf *err)
+{
+	int rv = raft_start(&c->raft);
+	if (rv) {
+		buf_printf(err, "raft start: %s", raft_errmsg(&c->raft));
+		return CAIRN_E_IO;
+	}
+	c->started = true;
+	return 0;
+}
+
+int consensus_bootstrap_start(struct consensus *c, const struct consensus_server *servers,
+			      size_t n, struct buf *err)
+{
+	if (c->closing || c->started)
+		return CAIRN_E_INVAL;
+	int rv = n ? bootstrap(c, servers, n, err) : 0;
+	return rv ? rv : start_raft(c, err);
+}
+
+bool consensus_started(const struct consensus *c)
+{
+	return c->started;
+}
+
+bool consensus_pristine(const char *dir)
+{
+	static const char *const names[] = {"metadata1", "metadata2"};
+	char path[4096];
+	struct stat st;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (stat(path, &st) == 0)
+			return false;
+	}
+	return true;
 }
 
 /* The FSM's invalidations report released keys here, on every server. */
@@ -243,13 +271,13 @@ int consensus_start(uv_loop_t *loop, struct store *store, const struct consensus
 	c->dir = xstrdup(cfg->dir);
 	c->address = xstrdup(cfg->address);
 	*out = NULL;
+	c->id = cfg->id;
 	int rv = setup(c, cfg, err);
+	struct consensus_server self = {cfg->id, c->address};
 	if (rv == 0 && cfg->bootstrap)
-		rv = bootstrap(c, cfg->id, err);
-	if (rv == 0 && (rv = raft_start(&c->raft))) {
-		buf_printf(err, "raft start: %s", raft_errmsg(&c->raft));
-		rv = CAIRN_E_IO;
-	}
+		rv = bootstrap(c, &self, 1, err);
+	if (rv == 0 && !cfg->hold_start)
+		rv = start_raft(c, err);
 	if (rv) {
 		/* raft_init succeeded: it must be closed through the loop; the
 		 * caller runs the loop to finish shutting down */
@@ -268,6 +296,7 @@ static void transport_freed(struct consensus *c)
 	store_set_lock_delay_fn(c->store, NULL, NULL);
 	lock_delay_free(&c->delays);
 	free(c->peers);
+	free(c->members);
 	free(c->dir);
 	free(c->address);
 	free(c);
@@ -279,7 +308,7 @@ static void raft_closed(struct raft *r)
 {
 	struct consensus *c = r->data;
 	raft_uv_close(&c->io);
-	raft_uv_tcp_close(&c->transport);
+	close_transport(c);
 	transport_freed(c);
 }
 
@@ -319,7 +348,7 @@ static void apply_done(struct raft_apply *req, int status, void *result)
 		struct txn_result empty = {0};
 		a->cb(a->data, 0, res ? res : &empty);
 	} else {
-		a->cb(a->data, map_raft_err(status), NULL);
+		a->cb(a->data, consensus_map_raft_err(status), NULL);
 	}
 	if (res) {
 		txn_result_free(res);
@@ -348,7 +377,7 @@ int consensus_apply(struct consensus *c, const struct buf *cmd, consensus_apply_
 	if (rv) {
 		raft_free(b.base);
 		free(a);
-		return map_raft_err(rv);
+		return consensus_map_raft_err(rv);
 	}
 	return 0;
 }
@@ -381,7 +410,7 @@ static void barrier_done(struct raft_barrier *b, int status)
 {
 	struct consensus *c = b->data;
 	c->barrier_busy = false;
-	fail_confirms(&c->covered, map_raft_err(status));
+	fail_confirms(&c->covered, consensus_map_raft_err(status));
 	if (c->waiting && !c->closing)
 		start_barrier(c);
 }
@@ -397,7 +426,7 @@ static void start_barrier(struct consensus *c)
 	c->barrier.data = c;
 	int rv = raft_barrier(&c->raft, &c->barrier, barrier_done);
 	if (rv) {
-		fail_confirms(&c->covered, map_raft_err(rv));
+		fail_confirms(&c->covered, consensus_map_raft_err(rv));
 		return;
 	}
 	c->barrier_busy = true;

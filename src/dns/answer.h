@@ -7,6 +7,7 @@
  *   zone.c            SOA and NS of the domain, negative-answer SOA
  *   answer_node.c     <node>.node lookups (A/AAAA/CNAME, meta TXT)
  *   answer_service.c  service lookups (A/AAAA/CNAME, SRV), health filtering
+ *   answer_query.c    <query>.query lookups (prepared queries)
  *   answer_ptr.c      reverse lookups, <hexip>.addr lookups
  *   ttl.c             node_ttl / service_ttl rules
  *   ctx.c             the per-query context: arena for names, IP parsing
@@ -40,6 +41,7 @@ enum dns_kind {
 	DNS_K_SERVICE, /* [tag.]<svc>.service[.<dc>], _<svc>._<tag|tcp>[.service][.<dc>] */
 	DNS_K_ADDR,    /* <hexip>.addr[.<dc>] */
 	DNS_K_INVALID, /* under a domain but nothing cairn has: NXDOMAIN */
+	DNS_K_QUERY,   /* <query>.query[.<dc>]: a prepared query's name or ID */
 };
 
 struct dns_lookup {
@@ -122,6 +124,12 @@ int dns_answer_node(struct dns_ctx *c, const struct dns_lookup *l);
 void dns_add_node_meta(struct dns_ctx *c, int sec, const uint8_t *owner, const struct cat_node *n,
 		       uint32_t ttl);
 int dns_answer_service(struct dns_ctx *c, const struct dns_lookup *l);
+/* The records of a service-shaped answer for instances is (SRV, or A/AAAA/
+ * ANY; other types: none), as dns_answer_service gives them. */
+int dns_answer_instances(struct dns_ctx *c, const struct dns_lookup *l, const struct dns_insts *is,
+			 uint32_t ttl);
+/* answer_query.c: l->name is the query's name or ID. */
+int dns_answer_query(struct dns_ctx *c, const struct dns_lookup *l);
 int dns_answer_addr(struct dns_ctx *c, const struct dns_lookup *l);
 /* Reverse: true when the address belongs to a node or service (records added
  * for PTR/ANY questions), false when unknown. */

@@ -256,21 +256,24 @@ static int answer_srv(struct dns_ctx *c, const struct dns_lookup *l, const struc
 	return DNS_R_NOERROR;
 }
 
+int dns_answer_instances(struct dns_ctx *c, const struct dns_lookup *l, const struct dns_insts *is,
+			 uint32_t ttl)
+{
+	uint16_t qt = c->q->qtype;
+	if (qt == DNS_T_SRV)
+		return answer_srv(c, l, is, ttl);
+	if (qt == DNS_T_A || qt == DNS_T_AAAA || qt == DNS_T_ANY)
+		return answer_addresses(c, is, ttl);
+	return DNS_R_NOERROR;
+}
+
 int dns_answer_service(struct dns_ctx *c, const struct dns_lookup *l)
 {
 	struct dns_insts is;
 	dns_healthy_instances(c, l->name, l->tag, &is);
 	int rc = DNS_R_NXDOMAIN;
-	if (is.n > 0) {
-		uint32_t ttl = dns_service_ttl(c->cfg, l->name);
-		uint16_t qt = c->q->qtype;
-		if (qt == DNS_T_SRV)
-			rc = answer_srv(c, l, &is, ttl);
-		else if (qt == DNS_T_A || qt == DNS_T_AAAA || qt == DNS_T_ANY)
-			rc = answer_addresses(c, &is, ttl);
-		else
-			rc = DNS_R_NOERROR;
-	}
+	if (is.n > 0)
+		rc = dns_answer_instances(c, l, &is, dns_service_ttl(c->cfg, l->name));
 	dns_insts_free(&is);
 	return rc;
 }

@@ -13,9 +13,11 @@
  *   node1.node[.dc1].consul            node names may hold dots
  *   7f000001.addr[.dc1].consul         8 or 32 hex digits
  *
+ *   db.query[.dc1].consul              a prepared query's name or ID (dots kept)
+ *
  * Locality is nothing, "<dc>" or "<dc>.dc"; a datacenter other than ours
- * (single-DC build) or a kind cairn does not serve (prepared queries, connect,
- * ingress, virtual) is DNS_K_INVALID, answered NXDOMAIN. Names under
+ * (single-DC build) or a kind cairn does not serve (connect, ingress,
+ * virtual) is DNS_K_INVALID, answered NXDOMAIN. Names under
  * in-addr.arpa / ip6.arpa are reverse lookups; a full address is decoded.
  * Labels holding '.' or NUL bytes cannot name anything and are INVALID too.
  */
@@ -188,8 +190,11 @@ static void parse_in_domain(struct dns_ctx *c, const struct label *ls, size_t n,
 		}
 		if (l->name[0])
 			l->kind = DNS_K_SERVICE;
+	} else if (strcmp(kind, "query") == 0) {
+		join(ls, 0, nparts, l->name);
+		l->kind = DNS_K_QUERY;
 	}
-	/* query, connect, ingress, virtual: not served (NXDOMAIN) */
+	/* connect, ingress, virtual: not served (NXDOMAIN) */
 }
 
 void dns_lookup_parse(struct dns_ctx *c, struct dns_lookup *l)

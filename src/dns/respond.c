@@ -126,6 +126,8 @@ static int answer(struct dns_ctx *c, const struct dns_lookup *l, bool recursors)
 		return dns_answer_node(c, l);
 	case DNS_K_SERVICE:
 		return dns_answer_service(c, l);
+	case DNS_K_QUERY:
+		return dns_answer_query(c, l);
 	case DNS_K_ADDR:
 		return dns_answer_addr(c, l);
 	case DNS_K_APEX:

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void dns_server_maybe_free(struct dns_server *srv)
 {
@@ -34,6 +35,7 @@ void dns_server_maybe_free(struct dns_server *srv)
 	free(srv->rbuf);
 	free(srv->out);
 	free(srv->batch.arena);
+	dns_cache_free(srv->cache);
 	free(srv);
 	if (cb)
 		cb(arg);
@@ -108,6 +110,35 @@ static int parse_addr(const char *addr, int port, struct sockaddr_storage *ss, c
 		   : uv_ip4_addr(addr, port, (struct sockaddr_in *)ss);
 }
 
+/* Binds the loop's UDP socket for l. When the worker will share the port
+ * (srv->shared_udp), the socket has SO_REUSEPORT, and a probe without it is
+ * bound first so that a port another process holds is still "address already
+ * in use" rather than a silently shared port. */
+static int bind_udp(struct dns_server *srv, struct udp_listener *l,
+		    const struct sockaddr_storage *ss, int port)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)ss;
+	if (srv->shared_udp && port != 0) {
+		int probe = dns_udp_socket(sa, false);
+		if (probe < 0)
+			return probe;
+		close(probe);
+	}
+	int fd = dns_udp_socket(sa, srv->shared_udp);
+	if (fd < 0)
+		return fd;
+	int rv = uv_udp_open(&l->udp, fd);
+	if (rv) {
+		close(fd);
+		return rv;
+	}
+	/* uv_udp_open sets SO_REUSEADDR, which for UDP would let any other socket
+	 * with it bind the same address and port: off again, as uv_udp_bind leaves it */
+	int off = 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof(off));
+	return 0;
+}
+
 static int listen_udp(struct dns_server *srv, const char *addr, int port, struct buf *err)
 {
 	struct udp_listener *l = &srv->udp[srv->nudp];
@@ -118,7 +149,8 @@ static int listen_udp(struct dns_server *srv, const char *addr, int port, struct
 		buf_printf(err, "listen udp %s: parse address: %s", l->name, uv_strerror(rv));
 		return rv;
 	}
-	rv = uv_udp_init_ex(srv->loop, &l->udp, (v6 ? AF_INET6 : AF_INET) | UV_UDP_RECVMMSG);
+	/* no socket yet (AF_UNSPEC): bind_udp makes it */
+	rv = uv_udp_init_ex(srv->loop, &l->udp, AF_UNSPEC | UV_UDP_RECVMMSG);
 	if (rv) {
 		buf_printf(err, "listen udp %s: socket: %s", l->name, uv_strerror(rv));
 		return rv;
@@ -128,7 +160,7 @@ static int listen_udp(struct dns_server *srv, const char *addr, int port, struct
 	srv->nudp++;
 	srv->handles++;
 	const char *op = "bind";
-	rv = uv_udp_bind(&l->udp, (const struct sockaddr *)&ss, v6 ? UV_UDP_IPV6ONLY : 0);
+	rv = bind_udp(srv, l, &ss, port);
 	if (!rv) {
 		int size = UDP_RCVBUF;
 		uv_recv_buffer_size((uv_handle_t *)&l->udp, &size); /* best effort */
@@ -189,6 +221,9 @@ int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struc
 	srv->rbuf = xmalloc(UDP_BATCH * UDP_DGRAM);
 	srv->out = xmalloc(DNS_MSG_MAX);
 	srv->batch.arena = xmalloc(UDP_ARENA);
+	srv->cache = dns_cache_new(DNS_CACHE_MAX_MS);
+	/* the worker only pays with a second CPU to run on (worker.c) */
+	srv->shared_udp = n > 0 && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 	dns_recursor_init(&srv->rec, loop, &srv->view);
 	srv->rec_open = true;
 	for (size_t i = 0; i < n; i++) {
@@ -199,6 +234,12 @@ int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struc
 			dns_server_close(srv, NULL, NULL);
 			return rv;
 		}
+	}
+	if (srv->shared_udp) {
+		int rv = dns_worker_start(srv);
+		if (rv)
+			log_warn("agent", "DNS UDP worker not started (%s): the loop answers alone",
+				 uv_strerror(rv));
 	}
 	for (size_t i = 0; i < n; i++) {
 		log_info("agent", "Started DNS server: address=%s network=udp", srv->udp[i].name);
@@ -216,6 +257,7 @@ void dns_server_close(struct dns_server *srv, void (*cb)(void *arg), void *arg)
 	srv->batch.n = 0; /* (closing is never called inside a batch) */
 	srv->close_cb = cb;
 	srv->close_arg = arg;
+	dns_worker_stop(srv); /* joins the thread first: nothing answers after this */
 	for (size_t i = 0; i < srv->nudp; i++)
 		uv_close((uv_handle_t *)&srv->udp[i].udp, udp_closed);
 	for (size_t i = 0; i < srv->ntcp; i++)
@@ -224,4 +266,10 @@ void dns_server_close(struct dns_server *srv, void (*cb)(void *arg), void *arg)
 		dns_tconn_close(c);
 	/* pending queries come back with no answer; connections they held go */
 	dns_recursor_close(&srv->rec, rec_closed, srv);
+}
+
+void dns_server_config_changed(struct dns_server *srv)
+{
+	if (srv)
+		dns_cache_clear(srv->cache);
 }

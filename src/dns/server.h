@@ -23,9 +23,15 @@
  * error. A client that shuts its side down gets its outstanding answers
  * first. Beyond DNS_TCP_MAX_CONNS connections, new ones are closed at accept.
  *
+ * Cache and worker. UDP answers go through an answer cache (cache.h) valid
+ * for the store's generation and at most DNS_CACHE_MAX_MS; with two CPUs or
+ * more a second thread (worker.c) answers cache hits from its own socket on
+ * the same address and port (SO_REUSEPORT) and hands misses to the loop.
+ *
  * Reload: the server keeps the view it was given; view->cfg is read at every
  * query, so swapping the configuration's contents in place (as the agent's
- * reload does) is seen by the next query.
+ * reload does) is seen by the next query once dns_server_config_changed has
+ * emptied the cache.
  *
  * Memory: the server and its connections are heap objects freed in their close
  * callbacks; dns_server_close calls cb once the last one is gone. Loop thread.
@@ -59,6 +65,10 @@ struct dns_server_config {
  */
 int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struct dns_server **out,
 		     struct buf *err);
+
+/* The configuration behind view->cfg was changed (reload): cached UDP answers
+ * are dropped, so the next query sees the new settings. NULL is fine. */
+void dns_server_config_changed(struct dns_server *srv);
 
 /* Stops listening, drops connections and in-flight recursions; cb (may be
  * NULL) runs once everything is closed and freed. */

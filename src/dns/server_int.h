@@ -1,14 +1,19 @@
 /*
  * Private: the DNS server's objects, shared by server.c (listeners, the
- * hand-off to the recursors, shutdown), udp.c (the datagram path) and tcp.c
- * (connections). See server.c for the model. Loop thread only.
+ * hand-off to the recursors, shutdown), udp.c (the datagram path), tcp.c
+ * (connections) and worker.c (the UDP worker thread). See server.c for the
+ * model. Loop thread only, except what worker.c says its thread touches (the
+ * cache, the store's generation, its own sockets and queue).
  */
 #ifndef CAIRN_DNS_SERVER_INT_H
 #define CAIRN_DNS_SERVER_INT_H
 
+#include "dns/cache.h"
 #include "dns/recursor.h"
 #include "dns/server.h"
 #include "base/be.h"
+
+#include <pthread.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,8 +88,13 @@ struct udp_batch {
 	uint8_t *arena;				  /* UDP_ARENA bytes */
 };
 
+struct dns_worker;
+
 struct dns_server {
 	uv_loop_t *loop;	     /* the agent's */
+	struct dns_cache *cache;     /* UDP answers (cache.h), shared with the worker */
+	struct dns_worker *worker;   /* the UDP worker thread (worker.c), NULL when none */
+	bool shared_udp;	     /* UDP sockets bound with SO_REUSEPORT for the worker */
 	struct dns_view view;	     /* what answers are built from */
 	struct dns_recursor rec;     /* relays for names outside the domains */
 	struct udp_listener *udp;    /* one per address */
@@ -116,6 +126,13 @@ bool dns_hand_off(struct dns_server *srv, struct udp_listener *l, const struct s
 		  struct tconn *c, const uint8_t *pkt, size_t len);
 
 /* udp.c */
+/* A UDP socket (non-blocking, close-on-exec) bound to sa, with SO_REUSEPORT
+ * when shared (IPV6_V6ONLY for IPv6); the fd, or a negative libuv error. */
+int dns_udp_socket(const struct sockaddr *sa, bool shared);
+/* Answers one datagram that came in on l outside a recvmmsg batch (the
+ * worker's misses): cache, dns_respond, recursors; the reply leaves from l. */
+void dns_udp_answer(struct dns_server *srv, struct udp_listener *l, const struct sockaddr *from,
+		    const uint8_t *pkt, size_t len);
 void dns_udp_reply(struct udp_listener *l, const struct sockaddr *to, const uint8_t *p, size_t n);
 void dns_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
 void dns_udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct sockaddr *from,
@@ -127,5 +144,12 @@ void dns_tconn_send(struct tconn *c, const uint8_t *p, size_t n);
 void dns_tconn_unref(struct tconn *c);
 void dns_tconn_close(struct tconn *c);
 void dns_tconn_maybe_finish(struct tconn *c);
+
+/* worker.c */
+/* Starts the worker over srv->udp (bound with SO_REUSEPORT); 0 or a libuv
+ * error (the server then answers everything on the loop, as before). */
+int dns_worker_start(struct dns_server *srv);
+/* Stops and joins the thread; its async handle closes later (srv->handles). */
+void dns_worker_stop(struct dns_server *srv);
 
 #endif

@@ -1,13 +1,35 @@
-/* The DNS server's UDP path (see server.c): recvmmsg batches in, one sendmmsg of
- * their replies out, a bounded queue of copies when the socket buffer is full. */
+/* The DNS server's UDP path (see server.c): recvmmsg batches in, answered
+ * through the answer cache (cached.h), one sendmmsg of their replies out, a
+ * bounded queue of copies when the socket buffer is full. */
 #include "dns/server_int.h"
+
+#include "dns/cached.h"
 
 #include "base/alloc.h"
 #include "base/log.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+int dns_udp_socket(const struct sockaddr *sa, bool shared)
+{
+	int fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return uv_translate_sys_error(errno);
+	int on = 1;
+	if ((shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+	    bind(fd, sa, addr_len(sa)) != 0) {
+		int err = uv_translate_sys_error(errno);
+		close(fd);
+		return err;
+	}
+	return fd;
+}
 
 /* ---- UDP ---- */
 
@@ -84,6 +106,29 @@ static void batch_add(struct dns_server *srv, struct udp_listener *l, const stru
 	bt->used += (n + 15) & ~(size_t)15;
 }
 
+/* The answer to pkt in out (room for DNS_MSG_MAX): cache first. */
+static enum dns_outcome respond(struct dns_server *srv, const uint8_t *pkt, size_t len,
+				uint8_t *out, size_t *n)
+{
+	return dns_cached_respond(srv->cache, &srv->view, dns_cache_now_ms(), pkt, len, out, n);
+}
+
+void dns_udp_answer(struct dns_server *srv, struct udp_listener *l, const struct sockaddr *from,
+		    const uint8_t *pkt, size_t len)
+{
+	size_t n = 0;
+	switch (respond(srv, pkt, len, srv->out, &n)) {
+	case DNS_REPLY:
+		dns_udp_reply(l, from, srv->out, n);
+		break;
+	case DNS_RECURSE:
+		dns_hand_off(srv, l, from, NULL, pkt, len);
+		break;
+	case DNS_DROP:
+		break;
+	}
+}
+
 void dns_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
 	struct udp_listener *l = h->data;
@@ -114,7 +159,7 @@ void dns_udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct so
 	uint8_t *out = batched ? bt->arena + bt->used : srv->out;
 	const uint8_t *pkt = (const uint8_t *)b->base;
 	size_t n = 0;
-	switch (dns_respond(&srv->view, pkt, (size_t)nread, 0, out, &n)) {
+	switch (respond(srv, pkt, (size_t)nread, out, &n)) {
 	case DNS_REPLY:
 		if (batched)
 			batch_add(srv, l, from, n);

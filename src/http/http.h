@@ -126,6 +126,25 @@ size_t http_server_conn_count(const struct http_server *srv);
 /* Port the first address is bound to (useful with port 0), -1 if none. */
 int http_server_port(const struct http_server *srv);
 
+/* ---- Injected requests (inject.c) ----
+ *
+ * A request that did not arrive on a connection: the raw HTTP/1.1 bytes of
+ * one request (as a client would send them) are parsed as a server with cfg
+ * would (max_body, on_headers), and dispatched to cfg's handler; when the handler
+ * replies, done(ctx, req) gets the response (req->resp) instead of a socket,
+ * and the request is freed after done returns. The RPC server uses it to run
+ * requests forwarded by other agents. Returns the request (to cancel it), or
+ * NULL with *status 0 when done already ran (the handler answered at once),
+ * or NULL with *status set (400: the bytes are not one complete request; 413:
+ * the body is over the server's limit) and done never called. */
+struct http_request *http_inject(const struct http_server_config *cfg, const char *raw,
+				 size_t len, const char *peer,
+				 void (*done)(void *ctx, struct http_request *req), void *ctx,
+				 int *status);
+/* The caller no longer wants the answer (its RPC connection went away): the
+ * handler's cancel hook runs and the request is freed; done is not called. */
+void http_inject_cancel(struct http_request *req);
+
 /* ---- Request helpers ---- */
 
 const char *http_header_get(const struct http_request *req, const char *lname);

@@ -82,6 +82,9 @@ void req_reset(struct req_impl *r)
 	r->expect_continue = false;
 	r->cancelling = false;
 	r->streaming = false;
+	r->inject_done = NULL;
+	r->inject_ctx = NULL;
+	r->inject_answered = NULL;
 }
 
 void req_free(struct req_impl *r)

@@ -38,6 +38,11 @@ struct req_impl {
 	bool expect_continue;	 /* "Expect: 100-continue" on HTTP/1.1 */
 	bool cancelling;	 /* pub.cancel is running: http_reply must not free */
 	bool streaming;		 /* http_stream_start was called: chunked reply */
+	/* an injected request (inject.c): no connection; http_reply hands the
+	 * response to done instead */
+	void (*inject_done)(void *ctx, struct http_request *req);
+	void *inject_ctx;
+	bool *inject_answered; /* set while the handler runs inside http_inject */
 };
 
 static inline struct req_impl *req_impl(struct http_request *req)

@@ -188,6 +188,9 @@ typedef int (*cat_name_fn)(void *ctx, const char *name);
 
 /* Nodes. */
 const struct cat_node *catalog_node(const struct store *s, const char *name);
+/* The node holding a node ID (case-insensitive), NULL when none or id is "";
+ * /v1/txn Node ops look a node up by ID first (catalog_txnops.c). */
+const struct cat_node *catalog_node_by_id(const struct store *s, const char *id);
 size_t catalog_node_count(const struct store *s);
 int catalog_nodes(const struct store *s, cat_node_fn fn, void *ctx); /* by name */
 /* True when n has every (key, value) of filters in its meta (Consul's

@@ -3,19 +3,22 @@
  * constructors, shared by store.c, txn.c, watch.c and snapshot.c.
  *
  * One struct store owns: the KV tree (kvtree.h), the reap floor, the watcher
- * registry (watch.h), the catalog, the session table (session_int.h) and one
- * reusable transaction (only one is ever open, so begin/commit allocate
- * nothing once the undo log has grown). Loop thread only.
+ * registry (watch.h), the catalog, the session table (session_int.h), the
+ * prepared-query table (query_int.h) and one reusable transaction (only one
+ * is ever open, so begin/commit allocate nothing once the undo log has
+ * grown). Loop thread only.
  */
 #ifndef CAIRN_STATE_INTERNAL_H
 #define CAIRN_STATE_INTERNAL_H
 
 #include "state/catalog_int.h"
 #include "state/kvtree.h"
+#include "state/query_int.h"
 #include "state/session_int.h"
 #include "state/store.h"
 #include "state/watch.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +57,8 @@ struct store {
 	struct watch_reg watch; /* watchers, fired list */
 	struct catalog *cat;	/* nodes, services, checks (catalog_int.h) */
 	struct sess_table sess; /* sessions (session_int.h) */
+	struct pq_table pq;	/* prepared queries (query_int.h) */
+	_Atomic uint64_t gen;	/* store_generation: bumped by every commit/abort/restore */
 };
 
 /* A new live entry (refs 1). session NULL: unlocked; val NULL: no value. */

@@ -80,6 +80,7 @@ struct restoring {
 	uint64_t floor;		     /* reap floor */
 	struct cat_restoring *cat;   /* catalog records (catalog_restore.c) */
 	struct sess_restoring *sess; /* session records (session_snap.c) */
+	struct pq_restoring *pq;     /* prepared-query records (query_snap.c) */
 };
 
 static void slots_add(struct slots *s, struct kv_entry *e, bool tomb)
@@ -224,6 +225,24 @@ static int decode_sess_indexes(struct restoring *rs, struct reader *r)
 	return decode_sess(rs, r, SNAP_SEC_SESSION_INDEXES);
 }
 
+static int decode_pq(struct restoring *rs, struct reader *r, uint32_t section)
+{
+	const unsigned char *p = r->p;
+	int rc = pq_restore_record(rs->pq, section, &p, r->end);
+	r->p = p;
+	return rc;
+}
+
+static int decode_queries(struct restoring *rs, struct reader *r)
+{
+	return decode_pq(rs, r, SNAP_SEC_QUERIES);
+}
+
+static int decode_query_indexes(struct restoring *rs, struct reader *r)
+{
+	return decode_pq(rs, r, SNAP_SEC_QUERY_INDEXES);
+}
+
 /* The tables a snapshot can hold: one row per section id. */
 static const struct {
 	uint32_t id;
@@ -237,6 +256,8 @@ static const struct {
     {SNAP_SEC_CAT_INDEXES, decode_cat_indexes},
     {SNAP_SEC_SESSIONS, decode_sessions},
     {SNAP_SEC_SESSION_INDEXES, decode_sess_indexes},
+    {SNAP_SEC_QUERIES, decode_queries},
+    {SNAP_SEC_QUERY_INDEXES, decode_query_indexes},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -286,6 +307,7 @@ static int decode(struct restoring *rs, const unsigned char *data, size_t len)
 	get_u64(&r, &rs->floor);
 	rs->cat = cat_restoring_new(rs->index);
 	rs->sess = sess_restoring_new(rs->index);
+	rs->pq = pq_restoring_new(rs->index);
 	uint32_t seen = 0;
 	while (r.p < r.end) {
 		int rc = decode_section(rs, &r, &seen);
@@ -298,22 +320,28 @@ static int decode(struct restoring *rs, const unsigned char *data, size_t len)
 int store_restore(struct store *s, const void *data, size_t len)
 {
 	assert(!s->txn_open);
-	struct restoring rs = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, NULL, NULL};
+	struct restoring rs = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, NULL, NULL, NULL};
 	struct slots all = {NULL, 0, 0};
 	struct catalog *cat = NULL;
 	struct sess_table sess;
 	sess_table_init(&sess);
+	struct pq_table pq;
+	pq_table_init(&pq);
 	int rc = decode(&rs, data, len);
 	if (!rc && merge(&rs, &all))
 		rc = CAIRN_E_PARSE; /* a key twice */
 	if (!rc && sess_restore_build(rs.sess, &sess))
 		rc = CAIRN_E_PARSE; /* two sessions with one ID */
+	if (!rc && pq_restore_build(rs.pq, &pq))
+		rc = CAIRN_E_PARSE; /* two queries with one ID */
 	if (!rc && !(cat = cat_restore_build(rs.cat)))
 		rc = CAIRN_E_PARSE; /* a catalog that does not hold together */
 	cat_restoring_free(rs.cat);
 	sess_restoring_free(rs.sess);
+	pq_restoring_free(rs.pq);
 	if (rc) {
 		sess_table_free(&sess);
+		pq_table_free(&pq);
 		free(all.v); /* holds no references of its own */
 		slots_free(&rs.live);
 		slots_free(&rs.tombs);
@@ -325,6 +353,8 @@ int store_restore(struct store *s, const void *data, size_t len)
 	sess.delay_ctx = s->sess.delay_ctx;
 	sess_table_free(&s->sess);
 	s->sess = sess;
+	pq_table_free(&s->pq);
+	s->pq = pq;
 	kvt_clear(&s->kv);
 	kvt_build(&s->kv, all.v, all.n); /* the references move into the tree */
 	free(all.v);
@@ -332,6 +362,7 @@ int store_restore(struct store *s, const void *data, size_t len)
 	free(rs.tombs.v);
 	s->index = rs.index;
 	s->floor = rs.floor;
+	atomic_fetch_add_explicit(&s->gen, 1, memory_order_release);
 	watch_reg_fire_all(&s->watch);
 	return 0;
 }

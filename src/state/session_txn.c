@@ -134,6 +134,7 @@ int session_txn_destroy(struct store_txn *t, const char *id)
 		}
 	}
 	free(h.keys);
+	pquery_txn_delete_session(t, e->id); /* Consul deletes bound queries too */
 	cvec_remove(&st->byid, pos);
 	log_rec(st, e, NULL);
 	return 0;

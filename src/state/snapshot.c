@@ -40,7 +40,8 @@
  * Sections 3-6 hold the catalog (nodes, services, checks, indexes); their
  * records are drawn in catalog_snap.c, and they are left out when empty.
  * Sections 7-8 hold the sessions and their indexes (session_snap.c), also
- * left out when empty.
+ * left out when empty. Sections 9-10 hold the prepared queries and their
+ * indexes (query_snap.c), left out when empty too.
  *
  * A missing section is an empty table, so a subsystem adds a table with an id
  * in snapshot.h, an encoder call in store_frozen_encode and a decoder row in
@@ -69,6 +70,7 @@ struct store_frozen {
 	size_t ntombs;		  /* entries in tombs */
 	struct cat_frozen *cat;	  /* catalog entries and indexes (catalog_snap.c) */
 	struct sess_frozen *sess; /* sessions and their indexes (session_snap.c) */
+	struct pq_frozen *pq;	  /* prepared queries and their indexes (query_snap.c) */
 };
 
 uint64_t snapshot_checksum(const void *data, size_t len)
@@ -116,6 +118,7 @@ struct store_frozen *store_freeze(struct store *s)
 	ref_all(f->tombs, f->ntombs);
 	f->cat = cat_freeze(s->cat);
 	f->sess = sess_freeze(&s->sess);
+	f->pq = pq_freeze(&s->pq);
 	return f;
 }
 
@@ -129,6 +132,7 @@ void store_frozen_release(struct store_frozen *f)
 	free(f->tombs);
 	cat_frozen_release(f->cat);
 	sess_frozen_release(f->sess);
+	pq_frozen_release(f->pq);
 	free(f);
 }
 
@@ -244,6 +248,17 @@ static void encode_sess(const struct store_frozen *f, struct buf *out, uint32_t 
 	section_end(out, head, id, count);
 }
 
+/* A prepared-query section, left out when empty (like the session's). */
+static void encode_pq(const struct store_frozen *f, struct buf *out, uint32_t id)
+{
+	size_t count = pq_frozen_count(f->pq, id);
+	if (!count)
+		return;
+	size_t head = section_begin(out);
+	pq_frozen_records(f->pq, id, out);
+	section_end(out, head, id, count);
+}
+
 void store_frozen_encode(const struct store_frozen *f, struct buf *out)
 {
 	size_t start = out->len;
@@ -260,6 +275,8 @@ void store_frozen_encode(const struct store_frozen *f, struct buf *out)
 	encode_cat(f, out, SNAP_SEC_CAT_INDEXES);
 	encode_sess(f, out, SNAP_SEC_SESSIONS);
 	encode_sess(f, out, SNAP_SEC_SESSION_INDEXES);
+	encode_pq(f, out, SNAP_SEC_QUERIES);
+	encode_pq(f, out, SNAP_SEC_QUERY_INDEXES);
 	uint64_t sum = snapshot_checksum(out->data + start, out->len - start);
 	put_u64(grow_by(out, 8), sum);
 }

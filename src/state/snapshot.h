@@ -31,6 +31,8 @@ enum snapshot_section {
 	SNAP_SEC_CAT_INDEXES = 6,     /* catalog table indexes, floors, per-name indexes */
 	SNAP_SEC_SESSIONS = 7,	      /* sessions (session_snap.c) */
 	SNAP_SEC_SESSION_INDEXES = 8, /* session table, id floor and per-node indexes */
+	SNAP_SEC_QUERIES = 9,	      /* prepared queries (query_snap.c) */
+	SNAP_SEC_QUERY_INDEXES = 10,  /* prepared-query table index and id floor */
 };
 
 /* The trailer: 64-bit FNV-1a of every byte before it. */

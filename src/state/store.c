@@ -26,6 +26,7 @@ struct store *store_new(void)
 	watch_reg_init(&s->watch);
 	s->cat = catalog_new();
 	sess_table_init(&s->sess);
+	pq_table_init(&s->pq);
 	return s;
 }
 
@@ -37,6 +38,7 @@ void store_free(struct store *s)
 	kvt_clear(&s->kv);
 	catalog_free(s->cat);
 	sess_table_free(&s->sess);
+	pq_table_free(&s->pq);
 	watch_reg_free(&s->watch);
 	txn_free(&s->txn);
 	free(s);
@@ -45,6 +47,11 @@ void store_free(struct store *s)
 uint64_t store_index(const struct store *s)
 {
 	return s->index;
+}
+
+uint64_t store_generation(const struct store *s)
+{
+	return atomic_load_explicit((_Atomic uint64_t *)&s->gen, memory_order_acquire);
 }
 
 const struct kv_entry *kv_get(const struct store *s, const char *key)

@@ -54,6 +54,8 @@ enum store_table {
 	TABLE_SERVICES,
 	TABLE_CHECKS,
 	TABLE_SESSIONS,
+	TABLE_EVENTS,  /* no rows: the agent touches it when a user event arrives */
+	TABLE_QUERIES, /* prepared queries (state/query.h) */
 	TABLE_COUNT_
 };
 
@@ -74,6 +76,11 @@ struct store *store_new(void);
 void store_free(struct store *s);
 /* Highest Raft index applied (0 for an empty store). */
 uint64_t store_index(const struct store *s);
+/* A counter that changes with every write transaction (commit or abort) and
+ * restore: whatever a read returned may differ once it moves. The one store
+ * function that is safe from any thread (an atomic load); the DNS answer cache
+ * (src/dns/cache.h) uses it to tell a cached answer is still the store's. */
+uint64_t store_generation(const struct store *s);
 
 void kv_entry_ref(struct kv_entry *e);
 void kv_entry_unref(struct kv_entry *e);

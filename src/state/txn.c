@@ -51,6 +51,7 @@ static void finish(struct store_txn *t)
 {
 	t->s->index = t->index;
 	t->s->txn_open = false;
+	atomic_fetch_add_explicit(&t->s->gen, 1, memory_order_release);
 	t->n = 0;
 	if (t->cap > KEEP_RECORDS || t->scratch_cap > KEEP_RECORDS)
 		txn_free(t);
@@ -70,6 +71,7 @@ void store_txn_commit(struct store_txn *t)
 		kv_entry_unref(t->log[i].prev);
 	catalog_txn_commit(s, t->index);
 	session_txn_commit(s, t->index);
+	pquery_txn_commit(s, t->index);
 	finish(t);
 }
 
@@ -89,6 +91,7 @@ void store_txn_abort(struct store_txn *t)
 	t->s->floor = t->floor_before;
 	catalog_txn_abort(t->s);
 	session_txn_abort(t->s);
+	pquery_txn_abort(t->s);
 	finish(t);
 }
 

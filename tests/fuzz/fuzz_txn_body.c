@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct txn_parsed p;
-	if (txn_parse(data, size, &p) == 0 && p.n > 0) {
+	if (txn_parse(data, size, "dc1", &p) == 0 && p.n > 0) {
 		struct cmd c = {.type = CMD_KV_TXN, .u.kv = {p.ops, p.n}}, d;
 		struct buf enc = BUF_INIT;
 		cmd_encode(&c, &enc);

@@ -25,7 +25,9 @@
  *
  * Observers: on_event sees every membership notification of every node with
  * the simulated time; on_user every user broadcast delivery (return true when
- * new, like serf's dedupe, to have it gossiped on).
+ * new, like serf's dedupe, to have it gossiped on). A layer above the core
+ * plugs in through on_local_state / on_merge_state (the push-pull user blob)
+ * and after_step (its own timers and deferred calls; test_serf_sim.c).
  */
 #ifndef CAIRN_TESTS_GOSSIP_SIM_H
 #define CAIRN_TESTS_GOSSIP_SIM_H
@@ -86,6 +88,14 @@ struct sim {
 	void (*on_event)(struct sim *s, int observer, enum memberlist_event ev,
 			 const struct memberlist_node *n);
 	bool (*on_user)(struct sim *s, int observer, const uint8_t *data, size_t len);
+	/* Optional, for a layer above the core (the serf tests): the push-pull
+	 * user blob of node i, and a call after every event node i handled,
+	 * outside the core (so it may call memberlist_* functions; the node's
+	 * timer is re-armed after it). */
+	void (*on_local_state)(struct sim *s, int node, bool join, struct buf *out);
+	void (*on_merge_state)(struct sim *s, int node, const uint8_t *data, size_t len,
+			       bool join);
+	void (*after_step)(struct sim *s, int node);
 };
 
 /* ---- randomness ---- */
@@ -258,6 +268,20 @@ static bool sim_env_user(void *ud, const uint8_t *data, size_t len)
 	return nd->sim->on_user ? nd->sim->on_user(nd->sim, nd->idx, data, len) : false;
 }
 
+static void sim_env_local_state(void *ud, bool join, struct buf *out)
+{
+	struct sim_node *nd = ud;
+	if (nd->sim->on_local_state)
+		nd->sim->on_local_state(nd->sim, nd->idx, join, out);
+}
+
+static void sim_env_merge_state(void *ud, const uint8_t *data, size_t len, bool join)
+{
+	struct sim_node *nd = ud;
+	if (nd->sim->on_merge_state)
+		nd->sim->on_merge_state(nd->sim, nd->idx, data, len, join);
+}
+
 /* ---- lifecycle ---- */
 
 SIM_FN void sim_start_node(struct sim *s, int i)
@@ -273,6 +297,8 @@ SIM_FN void sim_start_node(struct sim *s, int i)
 	    .send_stream = sim_env_send_stream,
 	    .notify = sim_env_notify,
 	    .user_msg = sim_env_user,
+	    .local_state = sim_env_local_state,
+	    .merge_state = sim_env_merge_state,
 	};
 	nd->ml = memberlist_new(&c, &env, s->now, (const uint8_t *)"role=node", 9);
 	nd->armed_at = 0;
@@ -388,6 +414,8 @@ SIM_FN void sim_step(struct sim *s)
 		break;
 	}
 	free(ev.data);
+	if (s->after_step && nd->ml)
+		s->after_step(s, ev.to);
 	sim_arm(nd);
 }
 
@@ -467,6 +495,49 @@ SIM_FN void sim_join_all(struct sim *s, uint64_t spread)
 		sim_run_until(s, s->now + (spread / (uint64_t)s->n));
 		sim_join(s, i, 0);
 	}
+}
+
+/* A converged cluster without the joins: feeds every running core one
+ * push-pull request (as from node 0; node 0 gets it as from node 1) listing
+ * all n members alive at incarnation 1 with the address, vsn and meta
+ * sim_start_node gives them, i.e. the table a finished join leaves. Each core
+ * merges it as it would any push-pull (JOIN notifications, alive broadcasts
+ * queued); its reply is dropped. The frame is built once: O(n) bytes, versus
+ * n joins through one seed that each carry the seed's whole table. */
+SIM_FN void sim_preseed_all(struct sim *s)
+{
+	static const uint8_t meta[] = "role=node"; /* as sim_start_node */
+	struct gmember m;
+	struct buf f = BUF_INIT;
+	size_t start = gwire_pp_begin(&f, false, (uint32_t)s->n);
+	for (int i = 0; i < s->n; i++) {
+		memset(&m, 0, sizeof(m));
+		snprintf(m.name, sizeof(m.name), "%s", s->nodes[i].name);
+		m.addr = s->nodes[i].addr;
+		m.incarnation = 1;
+		m.state = GSTATE_ALIVE;
+		memcpy(m.vsn, s->cfg.vsn, 6);
+		m.meta_len = (uint16_t)(sizeof(meta) - 1);
+		memcpy(m.meta, meta, sizeof(meta) - 1);
+		gwire_pp_member(&f, &m);
+	}
+	gwire_pp_end(&f, start, NULL, 0);
+	for (int i = 0; i < s->n; i++) {
+		struct sim_node *nd = &s->nodes[i];
+		if (!nd->ml)
+			continue;
+		struct buf reply = BUF_INIT;
+		memberlist_recv_stream(nd->ml, s->now, &s->nodes[i ? 0 : 1].addr,
+				       (const uint8_t *)f.data + start, f.len - start, &reply);
+		buf_free(&reply);
+		/* a merge of alive members moves no deadline; and at time 0
+		 * re-arming would queue a second timer (armed_at 0 reads as
+		 * "none"), and two stale-chasing timers at t=0 never let the
+		 * clock move */
+		if (s->now)
+			sim_arm(nd);
+	}
+	buf_free(&f);
 }
 
 #endif

@@ -1,0 +1,247 @@
+/*
+ * Forwarding HTTP API requests to the server that must answer them, over
+ * server RPC (rpc/client.h, RPC_HTTP): DESIGN.md's "client -> server ->
+ * leader" path.
+ *
+ * Policy, by route flag (routes.c):
+ *   API_FWD_LEADER  the cluster's state: catalog, health, KV, sessions, txn,
+ *                   snapshot. A client agent sends it to a server; a server
+ *                   that is not the leader sends it to the leader, except a
+ *                   read with ?stale, which it answers from its own store.
+ *   API_FWD_SERVER  answered by any server (status): a client sends it to a
+ *                   server, a server answers it.
+ *   (neither)       the agent's own (the agent endpoints, events, coordinates).
+ * The forwarded request is the original one, byte for byte as a client would
+ * send it, plus "X-Cairn-Forwarded: <hops>" and "X-Cairn-Node: <the agent the
+ * client asked>" (what "this agent" means for a session's default node or
+ * ?near=_agent: api_origin_node); the target runs it through its
+ * own HTTP API, so validation, consistency modes and blocking queries behave
+ * as if the client had asked the target directly, and the target's status,
+ * headers (X-Consul-Index, X-Consul-KnownLeader...) and body come back as
+ * they are. A request is forwarded at most twice (client -> server ->
+ * leader); past that it is answered where it is.
+ *
+ * Client agents pick a random alive server of their datacenter from LAN
+ * gossip (role "consul", its RPC port from the "port" tag) and, when the
+ * connection fails, another one, until rpc_hold_timeout (7 s) has passed;
+ * with no server known they answer Consul's "No known Consul servers".
+ */
+#include "api/api.h"
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "gossip/pool.h"
+#include "rpc/client.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define HOPS_HEADER  "x-cairn-forwarded"
+#define NODE_HEADER  "x-cairn-node" /* the agent the client asked */
+#define MAX_HOPS     2
+#define HOLD_MS	     7000	       /* rpc_hold_timeout */
+#define PLAIN_MS     30000	       /* a request that does not block */
+#define BLOCKING_MS  (11 * 60 * 1000) /* the longest blocking query and its jitter */
+#define MAX_SERVERS  64
+
+struct fwd {
+	struct api *a;
+	struct http_request *req;
+	struct rpc_call *call;
+	struct buf raw; /* the request to send */
+	bool to_leader;
+	uint64_t deadline; /* uv_now until which another server may be tried */
+	char tried[8][96]; /* servers that failed (clients) */
+	int ntried;
+};
+
+static int hops(const struct http_request *req)
+{
+	const char *h = http_header_get(req, HOPS_HEADER);
+	return h ? atoi(h) : 0;
+}
+
+static bool hop_by_hop(const char *name)
+{
+	static const char *const skip[] = {"connection",	"keep-alive", "transfer-encoding",
+					   "content-length",	"expect",     "te",
+					   "upgrade",		HOPS_HEADER,  NODE_HEADER};
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strcmp(name, skip[i]) == 0)
+			return true;
+	return false;
+}
+
+const char *api_origin_node(const struct api *a, const struct http_request *req)
+{
+	const char *h = http_header_get(req, NODE_HEADER);
+	return h && *h ? h : a->cfg->node_name;
+}
+
+static void serialize(const struct api *a, const struct http_request *req, struct buf *out)
+{
+	buf_printf(out, "%s %s%s%s HTTP/1.1\r\n", req->method_name, req->raw_path,
+		   req->query[0] ? "?" : "", req->query);
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (!hop_by_hop(req->headers[i].name))
+			buf_printf(out, "%s: %s\r\n", req->headers[i].name, req->headers[i].value);
+	buf_printf(out, "X-Cairn-Forwarded: %d\r\nX-Cairn-Node: %s\r\nContent-Length: %zu\r\n\r\n",
+		   hops(req) + 1, api_origin_node(a, req), req->body.len);
+	buf_append(out, req->body.data, req->body.len);
+}
+
+/* ---- picking a server (client agents) ---- */
+
+static bool tried(const struct fwd *f, const char *addr)
+{
+	for (int i = 0; i < f->ntried; i++)
+		if (strcmp(f->tried[i], addr) == 0)
+			return true;
+	return false;
+}
+
+/* A random alive server of our datacenter not tried yet; false if none. */
+static bool pick_server(struct fwd *f, char *out, size_t cap)
+{
+	const struct serf *s = f->a->lan ? gossip_pool_serf(f->a->lan) : NULL;
+	char cand[MAX_SERVERS][96];
+	int n = 0;
+	for (size_t i = 0, c = s ? serf_count(s) : 0; i < c && n < MAX_SERVERS; i++) {
+		const struct serf_member *m = serf_at(s, i);
+		const char *role = tags_get(&m->tags, "role");
+		const char *dc = tags_get(&m->tags, "dc");
+		const char *port = tags_get(&m->tags, "port");
+		if (m->status != SERF_ALIVE || !role || strcmp(role, "consul") != 0 || !port ||
+		    (dc && strcmp(dc, f->a->cfg->datacenter) != 0))
+			continue;
+		char ip[64] = "";
+		if (m->addr.family == 4)
+			inet_ntop(AF_INET, m->addr.ip, ip, sizeof(ip));
+		else
+			inet_ntop(AF_INET6, m->addr.ip, ip, sizeof(ip));
+		snprintf(cand[n], sizeof(cand[n]), m->addr.family == 6 ? "[%s]:%s" : "%s:%s", ip,
+			 port);
+		if (!tried(f, cand[n]))
+			n++;
+	}
+	if (n == 0)
+		return false;
+	snprintf(out, cap, "%s", cand[random() % n]);
+	return true;
+}
+
+/* ---- the call ---- */
+
+static void fwd_free(struct fwd *f)
+{
+	buf_free(&f->raw);
+	free(f);
+}
+
+static void fwd_cancel(struct http_request *req)
+{
+	struct fwd *f = req->ctx;
+	if (f->call)
+		rpc_call_cancel(f->call);
+	fwd_free(f);
+}
+
+static bool send_to(struct fwd *f, const char *addr);
+
+static void answer(struct fwd *f, int status, const char *fmt, const char *arg)
+{
+	struct http_request *req = f->req;
+	req->cancel = NULL;
+	req->ctx = NULL;
+	fwd_free(f);
+	api_error(req, status, fmt, arg);
+}
+
+static void replied(void *data, int status, const struct rpc_frame *reply)
+{
+	struct fwd *f = data;
+	struct http_request *req = f->req;
+	f->call = NULL;
+	if (status == CAIRN_E_IO && !f->to_leader && uv_now(f->a->loop) < f->deadline) {
+		char addr[96];
+		if (pick_server(f, addr, sizeof(addr)) && send_to(f, addr))
+			return; /* another server */
+	}
+	if (status) {
+		answer(f, 500, "rpc error: %s", cairn_strerror(status));
+		return;
+	}
+	if (reply->type == RPC_ERROR) {
+		int code;
+		const char *msg;
+		size_t mlen;
+		rpc_error_decode(reply->payload, reply->len, &code, &msg, &mlen);
+		answer(f, 500, "rpc error: %s", cairn_strerror(code));
+		return;
+	}
+	struct rpc_http_reply r;
+	if (reply->type != RPC_HTTP_REPLY || rpc_http_reply_decode(reply->payload, reply->len, &r)) {
+		answer(f, 500, "rpc error: %s", "malformed reply");
+		return;
+	}
+	req->cancel = NULL;
+	req->ctx = NULL;
+	fwd_free(f);
+	req->resp.status = r.status;
+	req->resp.content_type = ""; /* the relayed header lines carry it */
+	buf_reset(&req->resp.headers);
+	buf_append(&req->resp.headers, r.headers, r.hlen);
+	buf_reset(&req->resp.body);
+	buf_append(&req->resp.body, r.body, r.blen);
+	http_reply(req);
+}
+
+static bool send_to(struct fwd *f, const char *addr)
+{
+	if (f->ntried < (int)(sizeof(f->tried) / sizeof(f->tried[0])))
+		snprintf(f->tried[f->ntried++], sizeof(f->tried[0]), "%s", addr);
+	uint64_t timeout = http_param_get(f->req, "index") ? BLOCKING_MS : PLAIN_MS;
+	f->call = rpc_call(f->a->rpc, addr, RPC_HTTP, f->raw.data, f->raw.len, timeout, replied,
+			   f);
+	return f->call != NULL;
+}
+
+/* ---- policy ---- */
+
+bool api_forward(struct api *a, struct http_request *req, unsigned flags)
+{
+	if (!(flags & (API_FWD_LEADER | API_FWD_SERVER)) || !a->rpc || hops(req) >= MAX_HOPS)
+		return false;
+	bool client = a->cons == NULL;
+	const char *leader = NULL;
+	if (!client) {
+		if (flags & API_FWD_SERVER || consensus_is_leader(a->cons))
+			return false;
+		bool read = req->method == HTTP_M_GET || req->method == HTTP_M_HEAD;
+		if (read && http_param_get(req, "stale"))
+			return false;
+		leader = consensus_leader_address(a->cons);
+		if (!*leader)
+			return false; /* the handler answers "No cluster leader" */
+	}
+	struct fwd *f = xcalloc(1, sizeof(*f));
+	f->a = a;
+	f->req = req;
+	f->to_leader = !client;
+	f->deadline = uv_now(a->loop) + HOLD_MS;
+	serialize(a, req, &f->raw);
+	req->ctx = f;
+	req->cancel = fwd_cancel;
+	char addr[96];
+	if (client && !pick_server(f, addr, sizeof(addr))) {
+		answer(f, 500, "%s", "No known Consul servers");
+		return true;
+	}
+	if (!send_to(f, client ? addr : leader))
+		answer(f, 500, "rpc error: %s", "cannot reach the server");
+	return true;
+}
