@@ -28,6 +28,7 @@
 
 #include "agent/gossip.h"
 #include "agent/identity.h"
+#include "agent/peers_json.h"
 #include "agent/propose.h"
 #include "agent/reconcile.h"
 #include "agent/servers.h"
@@ -474,7 +475,18 @@ static int start_consensus(struct agent *ag, struct buf *err)
 	    .transport = &ag->raft_transport,
 	    .hold_start = hold,
 	};
-	return consensus_start(&ag->loop, ag->store, &cc, &ag->cons, err);
+	struct peers_json pj;
+	if (peers_json_load(dir, &pj, err))
+		return -1;
+	cc.recover = pj.servers;
+	cc.nrecover = pj.n;
+	if (pj.n)
+		cc.hold_start = false;
+	int rv = consensus_start(&ag->loop, ag->store, &cc, &ag->cons, err);
+	if (rv == 0 && pj.n)
+		peers_json_done(dir);
+	peers_json_free(&pj);
+	return rv;
 }
 
 /* The agent's own services and checks: config files, then what the API
@@ -552,6 +564,16 @@ static void free_addrs(char **a)
 	free(a);
 }
 
+/* RPC_DNS: a client agent's DNS query, answered from this server's store. */
+static int rpc_dns_answer(void *ctx, const uint8_t *q, size_t n, bool tcp, uint8_t *out,
+			  size_t *out_len)
+{
+	struct agent *ag = ctx;
+	if (!ag->dns_view.store)
+		return -1;
+	return dns_respond(&ag->dns_view, q, n, tcp, out, out_len) == DNS_REPLY ? 0 : -1;
+}
+
 static int start_http(struct agent *ag, struct buf *err)
 {
 	const struct config *c = &ag->cfg;
@@ -565,7 +587,8 @@ static int start_http(struct agent *ag, struct buf *err)
 	};
 	/* servers answer forwarded requests through the same API, HTTP port or not */
 	if (ag->mux)
-		ag->rpc_server = rpc_server_start(&ag->loop, ag->mux, &ag->http_cfg, ag->cons);
+		ag->rpc_server = rpc_server_start(&ag->loop, ag->mux, &ag->http_cfg, ag->cons,
+						  rpc_dns_answer, ag);
 	if (c->ports.http < 0)
 		return 0;
 	char **addrs =
@@ -604,6 +627,14 @@ static void seed_rand(struct agent *ag)
 static int start_dns(struct agent *ag, struct buf *err)
 {
 	const struct config *c = &ag->cfg;
+	/* the view also answers client agents' DNS over RPC, listener or not */
+	seed_rand(ag);
+	ag->dns_view = (struct dns_view){
+	    .store = ag->store,
+	    .cfg = &ag->cfg,
+	    .rand = agent_rand,
+	    .rand_ctx = &ag->rng,
+	};
 	if (c->ports.dns < 0)
 		return 0;
 	const char *list = "127.0.0.1";
@@ -622,13 +653,6 @@ static int start_dns(struct agent *ag, struct buf *err)
 		addrs[n++] = *p;
 	}
 	addrs[n] = NULL;
-	seed_rand(ag);
-	ag->dns_view = (struct dns_view){
-	    .store = ag->store,
-	    .cfg = &ag->cfg,
-	    .rand = agent_rand,
-	    .rand_ctx = &ag->rng,
-	};
 	struct dns_server_config dc = {
 	    .addrs = (const char **)addrs,
 	    .port = c->ports.dns,

@@ -6,9 +6,9 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "consensus/kvops.h"
+#include "gossip/servers.h"
 #include "rpc/client.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,31 +22,6 @@ struct pending {
 	void *data;
 	bool redirected; /* sent to the leader a server named */
 };
-
-bool agent_pick_server(struct gossip_pool *lan, const char *dc, char *out, size_t cap)
-{
-	const struct serf *s = lan ? gossip_pool_serf(lan) : NULL;
-	size_t n = 0, pick = 0;
-	/* reservoir sampling: one pass, uniform choice */
-	for (size_t i = 0, c = s ? serf_count(s) : 0; i < c; i++) {
-		const struct serf_member *m = serf_at(s, i);
-		const char *role = tags_get(&m->tags, "role");
-		const char *mdc = tags_get(&m->tags, "dc");
-		if (m->status != SERF_ALIVE || !role || strcmp(role, "consul") ||
-		    !tags_get(&m->tags, "port") || (mdc && dc && strcmp(mdc, dc)))
-			continue;
-		if ((size_t)random() % ++n == 0)
-			pick = i;
-	}
-	if (!n)
-		return false;
-	const struct serf_member *m = serf_at(s, pick);
-	char ip[64] = "";
-	inet_ntop(m->addr.family == 6 ? AF_INET6 : AF_INET, m->addr.ip, ip, sizeof(ip));
-	snprintf(out, cap, m->addr.family == 6 ? "[%s]:%s" : "%s:%s", ip,
-		 tags_get(&m->tags, "port"));
-	return true;
-}
 
 static void done(struct pending *q, int status, struct txn_result *res)
 {
@@ -123,8 +98,12 @@ int agent_propose(void *ctx, const struct buf *cmd, consensus_apply_cb cb, void 
 		if (!*leader)
 			return CAIRN_E_NOLEADER;
 		snprintf(addr, sizeof(addr), "%s", leader);
-	} else if (!agent_pick_server(p->lan, p->cfg->datacenter, addr, sizeof(addr))) {
-		return CAIRN_E_NOLEADER; /* no known server yet: the next round retries */
+	} else {
+		struct gossip_server sv[64];
+		size_t n = gossip_servers(p->lan, p->cfg->datacenter, true, sv, 64);
+		if (!n)
+			return CAIRN_E_NOLEADER; /* no known server yet: the next round retries */
+		snprintf(addr, sizeof(addr), "%s", sv[random() % n].rpc);
 	}
 	struct pending *q = xcalloc(1, sizeof(*q));
 	q->p = p;

@@ -27,8 +27,5 @@ struct proposer {
 
 /* local_propose_fn; ctx is a struct proposer. */
 int agent_propose(void *ctx, const struct buf *cmd, consensus_apply_cb cb, void *data);
-/* A random alive server of our datacenter ("ip:port" of its RPC), false if
- * none is known (also used by client-side forwarding). */
-bool agent_pick_server(struct gossip_pool *lan, const char *dc, char *out, size_t cap);
 
 #endif

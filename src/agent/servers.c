@@ -8,9 +8,9 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "gossip/servers.h"
 #include "rpc/client.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,29 +28,16 @@ static void arm(struct servers *s, uint64_t ms);
 /* The servers of our datacenter that gossip knows, self included. */
 static size_t gather(const struct servers *s, struct server *out, size_t cap, bool alive_only)
 {
-	const struct serf *sf = gossip_pool_serf(s->lan);
-	size_t n = 0;
-	for (size_t i = 0, c = sf ? serf_count(sf) : 0; i < c && n < cap; i++) {
-		const struct serf_member *m = serf_at(sf, i);
-		const char *role = tags_get(&m->tags, "role");
-		const char *dc = tags_get(&m->tags, "dc");
-		const char *id = tags_get(&m->tags, "id");
-		const char *port = tags_get(&m->tags, "port");
-		if (!role || strcmp(role, "consul") || !id || !port ||
-		    (dc && strcmp(dc, s->cfg->datacenter)))
-			continue;
-		if (alive_only && m->status != SERF_ALIVE)
-			continue;
-		char ip[64] = "";
-		if (m->addr.family == 4)
-			inet_ntop(AF_INET, m->addr.ip, ip, sizeof(ip));
-		else
-			inet_ntop(AF_INET6, m->addr.ip, ip, sizeof(ip));
-		struct server *sv = &out[n++];
-		sv->id = identity_raft_id(id);
-		snprintf(sv->address, sizeof(sv->address), "%s:%s", ip, port);
-		snprintf(sv->name, sizeof(sv->name), "%s", m->name);
-		sv->status = m->status;
+	struct gossip_server gs[MAX_SERVERS];
+	size_t n = gossip_servers(s->lan, s->cfg->datacenter, alive_only, gs,
+				  cap < MAX_SERVERS ? cap : MAX_SERVERS);
+	for (size_t i = 0; i < n; i++) {
+		struct server *sv = &out[i];
+		sv->id = identity_raft_id(gs[i].id);
+		snprintf(sv->address, sizeof(sv->address), "%s", gs[i].rpc);
+		snprintf(sv->name, sizeof(sv->name), "%s", gs[i].m->name);
+		sv->status = gs[i].m->status;
+		sv->bootstrap = gs[i].bootstrap;
 	}
 	return n;
 }
@@ -196,22 +183,17 @@ static void changed(void *data, int status)
 /* Consul's guard: a server that bootstrapped itself (bootstrap tag) while
  * another server did too runs its own cluster; adding it would merge two
  * Raft histories, so it is left out with Consul's error. */
-static bool two_bootstraps(const struct servers *s, const struct server *cand)
+static bool two_bootstraps(const struct server *all, size_t n, const struct server *cand)
 {
-	const struct serf *sf = gossip_pool_serf(s->lan);
-	const struct serf_member *m = sf ? serf_find(sf, cand->name) : NULL;
-	if (!m || !tags_get(&m->tags, "bootstrap"))
+	if (!cand->bootstrap)
 		return false;
-	for (size_t i = 0, c = serf_count(sf); i < c; i++) {
-		const struct serf_member *o = serf_at(sf, i);
-		const char *role = tags_get(&o->tags, "role");
-		if (o != m && role && strcmp(role, "consul") == 0 && tags_get(&o->tags, "bootstrap")) {
+	for (size_t i = 0; i < n; i++)
+		if (&all[i] != cand && all[i].bootstrap) {
 			log_error(LOG, "Two nodes are in bootstrap mode. Only one node should be in "
 				       "bootstrap mode, not adding Raft peer: node=%s other=%s",
-				  m->name, o->name);
+				  cand->name, all[i].name);
 			return true;
 		}
-	}
 	return false;
 }
 
@@ -233,7 +215,7 @@ static void reconcile_servers(struct servers *s)
 	size_t n = gather(s, sv, MAX_SERVERS, false);
 	for (size_t i = 0; i < n; i++) {
 		if (sv[i].status == SERF_ALIVE && !in_config(cm, ncm, sv[i].id, true) &&
-		    !two_bootstraps(s, &sv[i])) {
+		    !two_bootstraps(sv, n, &sv[i])) {
 			log_info(LOG, "adding server to the Raft configuration: %s (%s)", sv[i].name,
 				 sv[i].address);
 			consensus_add_voter(s->cons, sv[i].id, sv[i].address, changed, s);

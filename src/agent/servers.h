@@ -42,6 +42,7 @@ struct server {
 	char address[96]; /* Raft and RPC: ip:port */
 	char name[GOSSIP_NAME_MAX + 1];
 	enum serf_status status;
+	bool bootstrap; /* it bootstrapped itself (tag) */
 };
 
 struct servers {

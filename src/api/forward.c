@@ -31,10 +31,9 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "gossip/pool.h"
+#include "gossip/servers.h"
 #include "rpc/client.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,30 +106,14 @@ static bool tried(const struct fwd *f, const char *addr)
 /* A random alive server of our datacenter not tried yet; false if none. */
 static bool pick_server(struct fwd *f, char *out, size_t cap)
 {
-	const struct serf *s = f->a->lan ? gossip_pool_serf(f->a->lan) : NULL;
-	char cand[MAX_SERVERS][96];
-	int n = 0;
-	for (size_t i = 0, c = s ? serf_count(s) : 0; i < c && n < MAX_SERVERS; i++) {
-		const struct serf_member *m = serf_at(s, i);
-		const char *role = tags_get(&m->tags, "role");
-		const char *dc = tags_get(&m->tags, "dc");
-		const char *port = tags_get(&m->tags, "port");
-		if (m->status != SERF_ALIVE || !role || strcmp(role, "consul") != 0 || !port ||
-		    (dc && strcmp(dc, f->a->cfg->datacenter) != 0))
-			continue;
-		char ip[64] = "";
-		if (m->addr.family == 4)
-			inet_ntop(AF_INET, m->addr.ip, ip, sizeof(ip));
-		else
-			inet_ntop(AF_INET6, m->addr.ip, ip, sizeof(ip));
-		snprintf(cand[n], sizeof(cand[n]), m->addr.family == 6 ? "[%s]:%s" : "%s:%s", ip,
-			 port);
-		if (!tried(f, cand[n]))
-			n++;
-	}
-	if (n == 0)
+	struct gossip_server sv[MAX_SERVERS];
+	size_t n = gossip_servers(f->a->lan, f->a->cfg->datacenter, true, sv, MAX_SERVERS), k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!tried(f, sv[i].rpc))
+			sv[k++] = sv[i];
+	if (k == 0)
 		return false;
-	snprintf(out, cap, "%s", cand[random() % n]);
+	snprintf(out, cap, "%s", sv[random() % k].rpc);
 	return true;
 }
 

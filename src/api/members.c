@@ -78,24 +78,44 @@ void api_agent_members(void *ctx, struct http_request *req)
 	http_reply(req);
 }
 
-/* ---- join ---- */
+/* ---- replies that wait (join, leave) ----
+ *
+ * The request is parked in a slot the completion owns: when the client goes
+ * away first, its cancel hook empties the slot and the completion just frees
+ * it. */
 
-static void join_cancel(struct http_request *req)
+static void slot_cancel(struct http_request *req)
 {
-	/* the join completes on its own; it must not touch the request */
 	*(struct http_request **)req->ctx = NULL;
+}
+
+static struct http_request **slot_park(struct http_request *req)
+{
+	struct http_request **slot = xmalloc(sizeof(*slot));
+	*slot = req;
+	req->ctx = slot;
+	req->cancel = slot_cancel;
+	return slot;
+}
+
+/* The parked request (NULL if its client left); frees the slot. */
+static struct http_request *slot_take(struct http_request **slot)
+{
+	struct http_request *req = *slot;
+	free(slot);
+	if (req) {
+		req->cancel = NULL;
+		req->ctx = NULL;
+	}
+	return req;
 }
 
 static void joined(struct gossip_pool *p, int n, const char *err, void *data)
 {
 	(void)p;
-	struct http_request **slot = data;
-	struct http_request *req = *slot;
-	free(slot);
+	struct http_request *req = slot_take(data);
 	if (!req)
 		return;
-	req->cancel = NULL;
-	req->ctx = NULL;
 	if (n <= 0) {
 		api_error(req, 500, "%s", err && *err ? err : "Failed to join");
 		return;
@@ -114,14 +134,9 @@ void api_agent_join(void *ctx, struct http_request *req)
 	struct gossip_pool *p = pick(a, req, false);
 	if (!p)
 		return;
-	struct http_request **slot = xmalloc(sizeof(*slot));
-	*slot = req;
-	req->ctx = slot;
-	req->cancel = join_cancel;
+	struct http_request **slot = slot_park(req);
 	if (gossip_pool_join(p, &addr, 1, true, joined, slot)) {
-		free(slot);
-		req->cancel = NULL;
-		req->ctx = NULL;
+		slot_take(slot);
 		api_error(req, 500, "Failed to join %s: the agent is leaving", addr);
 	}
 }
@@ -130,14 +145,9 @@ void api_agent_join(void *ctx, struct http_request *req)
 
 static void leave_sent(void *data)
 {
-	struct http_request **slot = data;
-	struct http_request *req = *slot;
-	free(slot);
-	if (!req)
-		return;
-	req->cancel = NULL;
-	req->ctx = NULL;
-	http_reply(req);
+	struct http_request *req = slot_take(data);
+	if (req)
+		http_reply(req);
 }
 
 void api_agent_leave(void *ctx, struct http_request *req)
@@ -147,11 +157,7 @@ void api_agent_leave(void *ctx, struct http_request *req)
 		api_error(req, 500, "gossip is not running");
 		return;
 	}
-	struct http_request **slot = xmalloc(sizeof(*slot));
-	*slot = req;
-	req->ctx = slot;
-	req->cancel = join_cancel;
-	a->leave(a->agent, leave_sent, slot);
+	a->leave(a->agent, leave_sent, slot_park(req));
 }
 
 void api_agent_force_leave(void *ctx, struct http_request *req)

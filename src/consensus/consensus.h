@@ -47,6 +47,10 @@ struct consensus_config {
 	struct raft_uv_transport *transport; /* borrowed (rpc/raft_transport.h); NULL: libraft's TCP
 						on bind */
 	bool hold_start; /* set up but do not start: consensus_bootstrap_start decides */
+	/* outage recovery (Consul's raft/peers.json): force this configuration
+	 * into the log before starting (libraft's raft_recover) */
+	const struct consensus_server *recover;
+	size_t nrecover;
 };
 
 /* One voter of a bootstrap configuration. */

@@ -187,14 +187,22 @@ static int setup(struct consensus *c, const struct consensus_config *cfg, struct
 	return 0;
 }
 
+/* A configuration of these servers, all voters (close it either way). */
+static int voters(const struct consensus_server *servers, size_t n,
+		  struct raft_configuration *conf)
+{
+	raft_configuration_init(conf);
+	int rv = 0;
+	for (size_t i = 0; i < n && rv == 0; i++)
+		rv = raft_configuration_add(conf, servers[i].id, servers[i].address, RAFT_VOTER);
+	return rv;
+}
+
 static int bootstrap(struct consensus *c, const struct consensus_server *servers, size_t n,
 		     struct buf *err)
 {
 	struct raft_configuration conf;
-	raft_configuration_init(&conf);
-	int rv = 0;
-	for (size_t i = 0; i < n && rv == 0; i++)
-		rv = raft_configuration_add(&conf, servers[i].id, servers[i].address, RAFT_VOTER);
+	int rv = voters(servers, n, &conf);
 	if (rv == 0)
 		rv = raft_bootstrap(&c->raft, &conf);
 	raft_configuration_close(&conf);
@@ -207,6 +215,22 @@ static int bootstrap(struct consensus *c, const struct consensus_server *servers
 	for (size_t i = 0; i < n; i++)
 		log_info("agent.server.raft", "bootstrapped cluster: id=%llx address=%s",
 			 (unsigned long long)servers[i].id, servers[i].address);
+	return 0;
+}
+
+static int recover(struct consensus *c, const struct consensus_server *servers, size_t n,
+		   struct buf *err)
+{
+	struct raft_configuration conf;
+	int rv = voters(servers, n, &conf);
+	if (rv == 0)
+		rv = raft_recover(&c->raft, &conf);
+	raft_configuration_close(&conf);
+	if (rv) {
+		buf_printf(err, "raft recovery from peers.json: %s", raft_errmsg(&c->raft));
+		return CAIRN_E_INTERNAL;
+	}
+	log_info("agent.server.raft", "recovered the Raft configuration: %zu voters", n);
 	return 0;
 }
 
@@ -276,6 +300,8 @@ int consensus_start(uv_loop_t *loop, struct store *store, const struct consensus
 	struct consensus_server self = {cfg->id, c->address};
 	if (rv == 0 && cfg->bootstrap)
 		rv = bootstrap(c, &self, 1, err);
+	if (rv == 0 && cfg->nrecover)
+		rv = recover(c, cfg->recover, cfg->nrecover, err);
 	if (rv == 0 && !cfg->hold_start)
 		rv = start_raft(c, err);
 	if (rv) {

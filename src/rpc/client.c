@@ -5,6 +5,7 @@
 #include "rpc/client.h"
 
 #include "base/alloc.h"
+#include "rpc/addr.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "rpc/mux.h"
@@ -239,33 +240,13 @@ static void connect_timeout(uv_timer_t *t)
 	conn_fail(k, CAIRN_E_IO);
 }
 
-static int parse_addr(const char *addr, struct sockaddr_storage *sa)
-{
-	char host[80];
-	const char *colon = strrchr(addr, ':');
-	if (!colon || (size_t)(colon - addr) >= sizeof(host))
-		return -1;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	int port = atoi(colon + 1);
-	if (port <= 0 || port > 65535)
-		return -1;
-	char *h = host;
-	if (*h == '[') {
-		h++;
-		h[strlen(h) - 1] = '\0';
-		return uv_ip6_addr(h, port, (struct sockaddr_in6 *)sa);
-	}
-	return uv_ip4_addr(h, port, (struct sockaddr_in *)sa);
-}
-
 static struct rconn *conn_get(struct rpc_client *c, const char *addr)
 {
 	for (struct rconn *k = c->conns; k; k = k->next)
 		if (strcmp(k->addr, addr) == 0)
 			return k;
 	struct sockaddr_storage sa;
-	if (parse_addr(addr, &sa))
+	if (rpc_addr_parse(addr, false, &sa))
 		return NULL;
 	struct rconn *k = xcalloc(1, sizeof(*k));
 	k->c = c;

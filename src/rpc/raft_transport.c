@@ -4,6 +4,7 @@
 #include "rpc/raft_transport.h"
 
 #include "base/alloc.h"
+#include "rpc/addr.h"
 #include "base/be.h"
 #include "base/log.h"
 
@@ -156,44 +157,6 @@ static void connected(uv_connect_t *c, int status)
 		out_fail(o, RAFT_NOCONNECTION);
 }
 
-static int parse_addr(const char *address, struct sockaddr_storage *sa)
-{
-	char host[256];
-	const char *colon = strrchr(address, ':');
-	if (!colon || (size_t)(colon - address) >= sizeof(host))
-		return -1;
-	memcpy(host, address, (size_t)(colon - address));
-	host[colon - address] = '\0';
-	int port = atoi(colon + 1);
-	if (port <= 0 || port > 65535)
-		return -1;
-	char *h = host;
-	if (*h == '[') { /* [v6]:port */
-		h++;
-		h[strlen(h) - 1] = '\0';
-		return uv_ip6_addr(h, port, (struct sockaddr_in6 *)sa);
-	}
-	return uv_ip4_addr(h, port, (struct sockaddr_in *)sa);
-}
-
-/* parse_addr, accepting port 0 (a source address to bind). */
-static int parse_addr_port0(const char *address, struct sockaddr_storage *sa)
-{
-	char host[256];
-	const char *colon = strrchr(address, ':');
-	if (!colon || (size_t)(colon - address) >= sizeof(host))
-		return -1;
-	memcpy(host, address, (size_t)(colon - address));
-	host[colon - address] = '\0';
-	char *h = host;
-	if (*h == '[') {
-		h++;
-		h[strlen(h) - 1] = '\0';
-		return uv_ip6_addr(h, 0, (struct sockaddr_in6 *)sa);
-	}
-	return uv_ip4_addr(h, 0, (struct sockaddr_in *)sa);
-}
-
 static int t_connect(struct raft_uv_transport *t, struct raft_uv_connect *req, raft_id id,
 		     const char *address, raft_uv_connect_cb cb)
 {
@@ -202,7 +165,7 @@ static int t_connect(struct raft_uv_transport *t, struct raft_uv_connect *req, r
 	struct sockaddr_storage sa;
 	if (im->closing)
 		return RAFT_CANCELED;
-	if (parse_addr(address, &sa))
+	if (rpc_addr_parse(address, false, &sa))
 		return RAFT_NOCONNECTION;
 	struct out_conn *o = xcalloc(1, sizeof(*o));
 	o->im = im;
@@ -228,7 +191,7 @@ static int t_connect(struct raft_uv_transport *t, struct raft_uv_connect *req, r
 	char *colon = strrchr(self, ':');
 	if (colon) {
 		snprintf(colon, sizeof(self) - (size_t)(colon - self), ":0");
-		if (parse_addr_port0(self, &src) == 0)
+		if (rpc_addr_parse(self, true, &src) == 0)
 			uv_tcp_bind(o->tcp, (struct sockaddr *)&src, 0);
 	}
 	if (uv_tcp_connect(&o->connect, o->tcp, (struct sockaddr *)&sa, connected)) {

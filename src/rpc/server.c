@@ -47,6 +47,9 @@ struct rpc_server {
 	struct rpc_mux *mux;
 	struct http_server_config http;
 	struct consensus *cons;
+	rpc_dns_fn dns;
+	void *dns_ctx;
+	uint8_t *dns_out; /* DNS_MSG_MAX bytes, one answer at a time */
 	struct sconn *conns;
 	int open;
 	bool closing;
@@ -54,8 +57,10 @@ struct rpc_server {
 
 static void maybe_free(struct rpc_server *s)
 {
-	if (s->closing && s->open == 0)
+	if (s->closing && s->open == 0) {
+		free(s->dns_out);
 		free(s);
+	}
 }
 
 /* ---- jobs ---- */
@@ -221,6 +226,19 @@ static void run_apply(struct sconn *k, const struct rpc_frame *f)
 	}
 }
 
+static void run_dns(struct sconn *k, const struct rpc_frame *f)
+{
+	struct rpc_server *s = k->s;
+	size_t n = 0;
+	if (!s->dns || f->len < 2 ||
+	    s->dns(s->dns_ctx, f->payload + 1, f->len - 1, f->payload[0] != 0, s->dns_out, &n)) {
+		send_error(k, f->id, CAIRN_E_INVAL, "not a DNS query to answer here");
+		return;
+	}
+	rpc_frame_put(&k->out, RPC_DNS_REPLY, f->id, s->dns_out, n);
+	flush(k);
+}
+
 static void run_cancel(struct sconn *k, uint64_t id)
 {
 	for (struct job *j = k->jobs; j; j = j->next)
@@ -246,6 +264,9 @@ static void dispatch(struct sconn *k, const struct rpc_frame *f)
 		break;
 	case RPC_CANCEL:
 		run_cancel(k, f->id);
+		break;
+	case RPC_DNS:
+		run_dns(k, f);
 		break;
 	default:
 		send_error(k, f->id, CAIRN_E_PARSE, "not a request");
@@ -366,9 +387,12 @@ static void on_mux(void *ud, uv_tcp_t *tcp, const uint8_t *rest, size_t n)
 
 struct rpc_server *rpc_server_start(uv_loop_t *loop, struct rpc_mux *mux,
 				    const struct http_server_config *http,
-				    struct consensus *cons)
+				    struct consensus *cons, rpc_dns_fn dns, void *dns_ctx)
 {
 	struct rpc_server *s = xcalloc(1, sizeof(*s));
+	s->dns = dns;
+	s->dns_ctx = dns_ctx;
+	s->dns_out = xmalloc(65535);
 	s->loop = loop;
 	s->mux = mux;
 	s->http = *http;

@@ -12,6 +12,8 @@
  *              back as RPC_APPLY_REPLY, or RPC_ERROR CAIRN_E_NOTLEADER with
  *              the leader's address when this server does not lead.
  *   RPC_CANCEL drops the work of that request id (the caller's client left).
+ *   RPC_DNS    a client agent's DNS query answered from this server's store
+ *              (the dns hook), as RPC_DNS_REPLY.
  * A closed connection cancels everything it had in flight. Loop thread only.
  */
 #ifndef CAIRN_RPC_SERVER_H
@@ -21,13 +23,22 @@
 #include "http/http.h"
 #include "rpc/mux.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 struct rpc_server;
 
 /* http: the API's server config (dispatch, ctx, on_headers, max_body);
  * cons: NULL refuses RPC_APPLY. Registers with the mux. */
+/* Answers a DNS query packet (tcp: the TCP size limit) into out (room for
+ * 65535 bytes): 0 and *out_len, or -1 when it is not one to answer here. */
+typedef int (*rpc_dns_fn)(void *ctx, const uint8_t *q, size_t n, bool tcp, uint8_t *out,
+			  size_t *out_len);
+
 struct rpc_server *rpc_server_start(uv_loop_t *loop, struct rpc_mux *mux,
 				    const struct http_server_config *http,
-				    struct consensus *cons);
+				    struct consensus *cons, rpc_dns_fn dns, void *dns_ctx);
 /* Stop taking connections, cancel every request in flight, close
  * connections; frees itself once they are closed. NULL-safe. */
 void rpc_server_close(struct rpc_server *s);

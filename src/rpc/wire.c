@@ -49,7 +49,7 @@ int rpc_frame_decode(const uint8_t *p, size_t n, struct rpc_frame *f)
 		return CAIRN_E_PARSE;
 	if (p[4] != RPC_WIRE_VERSION)
 		return CAIRN_E_VERSION;
-	if (p[5] < RPC_HTTP || p[5] > RPC_ERROR)
+	if (p[5] < RPC_HTTP || p[5] > RPC_DNS_REPLY)
 		return CAIRN_E_PARSE;
 	f->type = (enum rpc_type)p[5];
 	f->id = be64_get(p + 6);

@@ -47,9 +47,39 @@ def start_agent(tmp, name, server, join_ip, extra=(), ip=None, conf_dir=None):
     return a
 
 
+def write_perf(tmp, **extra):
+    """The config file every agent here reads: raft_multiplier 1 (Consul's
+    production timing divided by 5) plus extra top-level keys."""
+    (tmp / "perf.json").write_text(json.dumps({"performance": {"raft_multiplier": 1},
+                                               **extra}))
+
+
+def wait_one_leader(agents, timeout=30):
+    wait_until(lambda: all(leader_of(a) for a in agents) and
+               len({leader_of(a) for a in agents}) == 1,
+               timeout=timeout, interval=0.1, what="one leader known to every agent")
+
+
+def form(tmp, prefix, servers=3, clients=0, made=None, **perf):
+    """Start servers (-bootstrap-expect 3, joining the first) and clients
+    named prefix1.., wait for one leader; returns them (servers first). They
+    are appended to `made` as they are created, for the caller's teardown."""
+    write_perf(tmp, **perf)
+    made = made if made is not None else []
+    first = None
+    for i in range(servers + clients):
+        a = start_agent(tmp, f"{prefix}{i + 1}", i < servers, first.ip if first else None)
+        first = first or a
+        made.append(a)
+    for a in made:
+        a.start(wait=False)
+    wait_one_leader(made)
+    return made
+
+
 @pytest.fixture
 def cluster(tmp_path):
-    (tmp_path / "perf.json").write_text(json.dumps({"performance": {"raft_multiplier": 1}}))
+    write_perf(tmp_path)
     made = []
     try:
         s1 = start_agent(tmp_path, "s1", True, None)
@@ -73,9 +103,7 @@ def cluster(tmp_path):
         for a in made:
             a.start(wait=False)
         servers = [s1, s2, s3]
-        wait_until(lambda: all(leader_of(a) for a in made) and
-                   len({leader_of(a) for a in made}) == 1,
-                   timeout=30, interval=0.1, what="one leader known to every agent")
+        wait_one_leader(made)
         yield {"s": servers, "c1": c1, "all": made, "backends": backends}
     finally:
         for a in made:
@@ -197,3 +225,68 @@ def test_client_without_servers_says_so(tmp_path):
         assert c.get("/v1/agent/members").json()[0]["Name"] == "lonely"
     finally:
         c.close()
+
+
+def test_new_server_catches_up_by_snapshot(tmp_path):
+    """Snapshots compact the log on every server; a server added later gets
+    the state by snapshot install (libraft's InstallSnapshot), then the log."""
+    made = []
+    try:
+        s1 = form(tmp_path, "n", made=made, raft_snapshot_threshold=16,
+                  raft_trailing_logs=4)[0]
+        for i in range(80):
+            assert s1.put(f"/v1/kv/snap/k{i:03}", data=str(i)).json() is True
+        snaps = lambda a: int(a.get("/v1/agent/self").json()["Stats"]["raft"]
+                              ["last_snapshot_index"])
+        wait_until(lambda: all(snaps(a) > 0 for a in made), timeout=20,
+                   what="every server took a snapshot")
+        # a fourth server, not bootstrapping: the leader adds it
+        late = start_agent(tmp_path, "n4", True, s1.ip)
+        late.extra_args = [x for x in late.extra_args if x not in ("-bootstrap-expect", "3")]
+        made.append(late)
+        late.start(wait=False)
+        wait_until(lambda: f"{late.ip}:8300" in s1.get("/v1/status/peers").json(),
+                   timeout=30, interval=0.2, what="n4 a voter")
+
+        def caught_up():
+            r = late.get("/v1/kv/snap/", params={"recurse": "", "stale": ""})
+            return r.status_code == 200 and len(r.json()) == 80
+        wait_until(caught_up, timeout=30, interval=0.2, what="n4 has every key")
+        assert late.get("/v1/kv/snap/k079", params={"raw": "", "stale": ""}).text == "79"
+        assert snaps(late) > 0  # it started from an installed snapshot
+    finally:
+        for a in made:
+            a.close()
+
+
+def test_outage_recovery_with_peers_json(tmp_path):
+    """Two of three servers are lost for good; the survivor alone has no
+    quorum. With raft/peers.json naming only itself (Consul's protocol 3
+    format) it recovers: leader again, data intact, the file consumed."""
+    made = []
+    try:
+        s1 = form(tmp_path, "o", made=made)[0]
+        assert s1.put("/v1/kv/outage/k", data="kept").json() is True
+        wait_until(lambda: s1.get("/v1/kv/outage/k", params={"stale": "", "raw": ""}).text
+                   == "kept", timeout=10, what="s1 has the write")
+        node_id = s1.get("/v1/agent/self").json()["Config"]["NodeID"]
+        for a in made:
+            a.kill9()
+        # only s1 comes back: alone it cannot elect a leader
+        s1.start(wait=False)
+        time.sleep(3)
+        assert leader_of(s1) is None
+        s1.kill9()
+        peers = s1.data_dir / "raft" / "peers.json"
+        peers.write_text(json.dumps([{"id": node_id, "address": f"{s1.ip}:8300",
+                                      "non_voter": False}]))
+        s1.start(wait=False)
+        wait_until(lambda: leader_of(s1) == f"{s1.ip}:8300", timeout=20, interval=0.1,
+                   what="s1 leads after recovery")
+        assert s1.get("/v1/status/peers").json() == [f"{s1.ip}:8300"]
+        assert s1.get("/v1/kv/outage/k", params={"raw": ""}).text == "kept"
+        assert s1.put("/v1/kv/outage/after", data="1").json() is True
+        assert not peers.exists()
+    finally:
+        for a in made:
+            a.close()

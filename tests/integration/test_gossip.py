@@ -7,12 +7,9 @@ pool they all join, seen through /v1/agent/members and `cairn members`.
 """
 import base64
 import json
-import os
 import re
-import signal
 import time
 
-import pytest
 
 from conftest import wait_until
 

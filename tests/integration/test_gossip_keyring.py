@@ -9,7 +9,6 @@ import base64
 import json
 import time
 
-import pytest
 
 from conftest import wait_until
 

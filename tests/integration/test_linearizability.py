@@ -8,7 +8,6 @@ so no acknowledged write is lost and no read sees a value that was never
 written or already overwritten; at the end every server holds the same KV.
 """
 import base64
-import json
 import random
 import threading
 import time
@@ -18,7 +17,7 @@ import requests
 
 from conftest import wait_until
 from linearizability import check
-from test_cluster import leader_of, start_agent
+from test_cluster import form, leader_of
 
 KEYS = ["lin/a", "lin/b"]
 RUN_S = 14
@@ -27,18 +26,9 @@ CLIENTS = 4
 
 @pytest.fixture
 def servers(tmp_path):
-    (tmp_path / "perf.json").write_text(json.dumps({"performance": {"raft_multiplier": 1}}))
     made = []
     try:
-        s1 = start_agent(tmp_path, "l1", True, None)
-        made = [s1, start_agent(tmp_path, "l2", True, s1.ip),
-                start_agent(tmp_path, "l3", True, s1.ip)]
-        for a in made:
-            a.start(wait=False)
-        wait_until(lambda: all(leader_of(a) for a in made) and
-                   len({leader_of(a) for a in made}) == 1,
-                   timeout=30, interval=0.1, what="one leader")
-        yield made
+        yield form(tmp_path, "l", made=made)
     finally:
         for a in made:
             a.close()

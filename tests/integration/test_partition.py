@@ -11,7 +11,6 @@ the agents' loopback addresses (every protocol: Raft, RPC and gossip).
 
 Skipped when iptables cannot be used (not root, or no netfilter).
 """
-import json
 import shutil
 import subprocess
 import time
@@ -19,7 +18,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from test_cluster import leader_of, start_agent
+from test_cluster import form, leader_of
 
 IPT = shutil.which("iptables")
 
@@ -66,18 +65,9 @@ def net():
 
 @pytest.fixture
 def cluster(tmp_path):
-    (tmp_path / "perf.json").write_text(json.dumps({"performance": {"raft_multiplier": 1}}))
     made = []
     try:
-        s1 = start_agent(tmp_path, "p1", True, None)
-        made = [s1, start_agent(tmp_path, "p2", True, s1.ip),
-                start_agent(tmp_path, "p3", True, s1.ip),
-                start_agent(tmp_path, "pc", False, s1.ip)]
-        for a in made:
-            a.start(wait=False)
-        wait_until(lambda: all(leader_of(a) for a in made) and
-                   len({leader_of(a) for a in made}) == 1,
-                   timeout=30, interval=0.1, what="one leader")
+        form(tmp_path, "p", clients=1, made=made)
         yield made
     finally:
         for a in made:
@@ -136,20 +126,20 @@ def test_isolated_lock_holder_loses_its_lock(cluster, net):
     servers, client = cluster[:3], cluster[3]
     # a session on the client's node (serfHealth is its default check), once
     # the leader registered the node
-    wait_until(lambda: servers[0].get("/v1/catalog/node/pc").json() is not None,
-               timeout=20, interval=0.1, what="pc in the catalog")
+    wait_until(lambda: servers[0].get("/v1/catalog/node/p4").json() is not None,
+               timeout=20, interval=0.1, what="p4 in the catalog")
     r = client.put("/v1/session/create", json={"Name": "holder", "LockDelay": "3s"})
     assert r.status_code == 200, r.text
     sid = r.json()["ID"]
     info = servers[0].get("/v1/session/info/" + sid).json()
-    assert info[0]["Node"] == "pc"
+    assert info[0]["Node"] == "p4"
     assert client.put("/v1/kv/part/lock", data="me", params={"acquire": sid}).json() is True
 
     net.cut([client.ip], [s.ip for s in servers])
     s = servers[0]
     wait_until(lambda: any(c["CheckID"] == "serfHealth" and c["Status"] == "critical"
-                           for c in s.get("/v1/health/node/pc").json()),
-               timeout=40, interval=0.2, what="pc's serfHealth critical")
+                           for c in s.get("/v1/health/node/p4").json()),
+               timeout=40, interval=0.2, what="p4's serfHealth critical")
     wait_until(lambda: s.get("/v1/session/info/" + sid).json() in ([], None),
                timeout=10, interval=0.1, what="the session invalidated")
     t_inv = time.monotonic()

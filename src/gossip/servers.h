@@ -1,0 +1,27 @@
+/*
+ * The Consul servers a gossip pool knows: members whose tags say role
+ * "consul", with their datacenter, node ID and RPC port (Consul's
+ * metadata.IsConsulServer). Server discovery, forwarding and the leader's
+ * Raft membership all start from this list.
+ */
+#ifndef CAIRN_GOSSIP_SERVERS_H
+#define CAIRN_GOSSIP_SERVERS_H
+
+#include "gossip/pool.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct gossip_server {
+	const struct serf_member *m; /* valid until the pool changes */
+	const char *id;		     /* node ID tag */
+	bool bootstrap;		     /* bootstrap tag: it bootstrapped itself */
+	char rpc[96];		     /* "ip:port" of its RPC (and Raft) listener */
+};
+
+/* Servers of datacenter dc (NULL: any), alive only when alive_only, in
+ * member (name) order; returns how many were written (at most cap). */
+size_t gossip_servers(const struct gossip_pool *p, const char *dc, bool alive_only,
+		      struct gossip_server *out, size_t cap);
+
+#endif
