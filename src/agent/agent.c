@@ -26,6 +26,7 @@
  */
 #include "agent/agent.h"
 
+#include "agent/dns_remote.h"
 #include "agent/gossip.h"
 #include "agent/identity.h"
 #include "agent/peers_json.h"
@@ -84,6 +85,7 @@ struct agent {
 	struct http_server *http;
 	struct dns_server *dns;	  /* the DNS interface, NULL when ports.dns < 0 */
 	struct dns_view dns_view; /* the store and &cfg, for dns_respond */
+	struct dns_remote dns_remote; /* client agents: DNS answered by servers */
 	uint64_t rng;		  /* xorshift64* state for answer shuffles */
 	struct metrics *metrics;
 	struct api api;
@@ -658,6 +660,12 @@ static int start_dns(struct agent *ag, struct buf *err)
 	    .port = c->ports.dns,
 	    .view = &ag->dns_view,
 	};
+	if (!ag->cons) { /* a client agent's store holds no catalog: servers answer */
+		ag->dns_remote = (struct dns_remote){ag->rpc, &ag->gossip.lan.pool, &ag->cfg};
+		dc.remote_ask = dns_remote_ask;
+		dc.remote_cancel = dns_remote_cancel;
+		dc.remote_ctx = &ag->dns_remote;
+	}
 	int rv = n ? dns_server_start(&ag->loop, &dc, &ag->dns, err) : 0;
 	free_addrs(addrs);
 	return rv;

@@ -82,6 +82,98 @@ bool dns_hand_off(struct dns_server *srv, struct udp_listener *l, const struct s
 	return true;
 }
 
+/* ---- client agents: questions answered by a server ---- */
+
+struct remote {
+	struct remote *next, **pprev; /* srv->remotes */
+	struct dns_server *srv;
+	struct udp_listener *udp;     /* UDP: the socket it came in on, else NULL */
+	struct tconn *conn;	      /* TCP: the connection (holds c->pending) */
+	struct sockaddr_storage peer; /* UDP: the client */
+	void *handle;		      /* remote_ask's */
+	size_t len;
+	uint8_t pkt[]; /* the question, for a SERVFAIL */
+};
+
+/* Forget r; cancel: the server's answer is no longer wanted. */
+static void remote_drop(struct remote *r, bool cancel)
+{
+	*r->pprev = r->next;
+	if (r->next)
+		r->next->pprev = r->pprev;
+	if (cancel && r->handle)
+		r->srv->remote_cancel(r->handle);
+	if (r->conn) {
+		r->conn->pending--;
+		if (!r->conn->closing)
+			dns_tconn_maybe_finish(r->conn);
+		dns_tconn_unref(r->conn);
+	}
+	free(r);
+}
+
+static void remote_send(struct dns_server *srv, struct udp_listener *l, const struct sockaddr *peer,
+			struct tconn *c, const uint8_t *resp, size_t len)
+{
+	if (c) {
+		if (!c->closing)
+			dns_tconn_send(c, resp, len);
+	} else if (!srv->closing) {
+		dns_udp_reply(l, peer, resp, len);
+	}
+}
+
+static void remote_servfail(struct dns_server *srv, struct udp_listener *l,
+			    const struct sockaddr *peer, struct tconn *c, const uint8_t *pkt,
+			    size_t len)
+{
+	uint8_t out[DNS_UDP_PLAIN];
+	size_t n = 0;
+	/* the header and question fit: they came in one datagram or message */
+	if (len <= sizeof(out) && dns_respond_error(pkt, len, 2 /* SERVFAIL */, out, &n) ==
+					 DNS_REPLY)
+		remote_send(srv, l, peer, c, out, n);
+}
+
+static void on_remote(void *tok, const uint8_t *resp, size_t len)
+{
+	struct remote *r = tok;
+	struct dns_server *srv = r->srv;
+	r->handle = NULL;
+	const struct sockaddr *peer = (const struct sockaddr *)&r->peer;
+	if (resp)
+		remote_send(srv, r->udp, peer, r->conn, resp, len);
+	else
+		remote_servfail(srv, r->udp, peer, r->conn, r->pkt, r->len);
+	remote_drop(r, false);
+}
+
+void dns_remote_hand_off(struct dns_server *srv, struct udp_listener *l,
+			 const struct sockaddr *peer, struct tconn *c, const uint8_t *pkt,
+			 size_t len)
+{
+	struct remote *r = xcalloc(1, sizeof(*r) + len);
+	r->srv = srv;
+	r->udp = l;
+	r->conn = c;
+	if (peer)
+		memcpy(&r->peer, peer, addr_len(peer));
+	r->len = len;
+	memcpy(r->pkt, pkt, len);
+	r->next = srv->remotes;
+	if (r->next)
+		r->next->pprev = &r->next;
+	r->pprev = &srv->remotes;
+	srv->remotes = r;
+	if (c)
+		c->pending++;
+	r->handle = srv->remote_ask(srv->remote_ctx, pkt, len, c != NULL, on_remote, r);
+	if (!r->handle) {
+		remote_servfail(srv, l, peer, c, pkt, len);
+		remote_drop(r, false);
+	}
+}
+
 /* ---- listeners ---- */
 
 static void listener_closed(struct dns_server *srv)
@@ -222,8 +314,12 @@ int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struc
 	srv->out = xmalloc(DNS_MSG_MAX);
 	srv->batch.arena = xmalloc(UDP_ARENA);
 	srv->cache = dns_cache_new(DNS_CACHE_MAX_MS);
-	/* the worker only pays with a second CPU to run on (worker.c) */
-	srv->shared_udp = n > 0 && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+	srv->remote_ask = cfg->remote_ask;
+	srv->remote_cancel = cfg->remote_cancel;
+	srv->remote_ctx = cfg->remote_ctx;
+	/* the worker only pays with a second CPU to run on (worker.c), and
+	 * serves cached local answers, which a client agent does not have */
+	srv->shared_udp = n > 0 && sysconf(_SC_NPROCESSORS_ONLN) >= 2 && !srv->remote_ask;
 	dns_recursor_init(&srv->rec, loop, &srv->view);
 	srv->rec_open = true;
 	for (size_t i = 0; i < n; i++) {
@@ -264,6 +360,8 @@ void dns_server_close(struct dns_server *srv, void (*cb)(void *arg), void *arg)
 		uv_close((uv_handle_t *)&srv->tcp[i].tcp, tcp_closed);
 	for (struct tconn *c = srv->conns; c; c = c->next)
 		dns_tconn_close(c);
+	while (srv->remotes)
+		remote_drop(srv->remotes, true);
 	/* pending queries come back with no answer; connections they held go */
 	dns_recursor_close(&srv->rec, rec_closed, srv);
 }

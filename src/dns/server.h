@@ -44,6 +44,9 @@
 
 #include <uv.h>
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #define DNS_TCP_IDLE_MS	  10000		/* close a TCP connection idle this long */
 #define DNS_TCP_OUT_HIGH  (256 * 1024)	/* unsent reply bytes before reading pauses */
 #define DNS_TCP_MAX_CONNS 1024		/* open TCP connections */
@@ -56,6 +59,15 @@ struct dns_server_config {
 	int port;		     /* UDP and TCP */
 	const struct dns_view *view; /* copied; view->cfg and view->store must outlive the
 				      * server */
+	/* Client agents (agent/dns_remote.h): questions in the domains are
+	 * answered by a server. remote_ask hands a query over and calls
+	 * done(tok, resp, len) later (resp NULL: no answer, SERVFAIL goes out);
+	 * it returns a handle for remote_cancel, or NULL when it cannot (SERVFAIL
+	 * at once). NULL remote_ask: answer from view (servers). */
+	void *(*remote_ask)(void *ctx, const uint8_t *q, size_t n, bool tcp,
+			    void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);
+	void (*remote_cancel)(void *handle);
+	void *remote_ctx;
 };
 
 /*

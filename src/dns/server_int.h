@@ -89,6 +89,7 @@ struct udp_batch {
 };
 
 struct dns_worker;
+struct remote;
 
 struct dns_server {
 	uv_loop_t *loop;	     /* the agent's */
@@ -108,6 +109,12 @@ struct dns_server {
 	struct udp_batch batch;	     /* replies waiting for the end of a batch */
 	int handles;		     /* listeners not yet closed */
 	bool rec_open;		     /* the recursor is not closed yet */
+	/* client agents: in-domain questions go to a server (server.h) */
+	void *(*remote_ask)(void *ctx, const uint8_t *q, size_t n, bool tcp,
+			    void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);
+	void (*remote_cancel)(void *handle);
+	void *remote_ctx;
+	struct remote *remotes;	     /* questions with a server, for cancelling */
 	bool closing;		     /* dns_server_close was called */
 	void (*close_cb)(void *arg); /* run when everything is freed */
 	void *close_arg;	     /* its argument */
@@ -124,6 +131,12 @@ void dns_server_maybe_free(struct dns_server *srv);
  * refused it (busy). */
 bool dns_hand_off(struct dns_server *srv, struct udp_listener *l, const struct sockaddr *peer,
 		  struct tconn *c, const uint8_t *pkt, size_t len);
+/* Client agents: send the question to a server and answer with its reply
+ * later (UDP: l and peer; TCP: c). When no server can be asked, the answer is
+ * SERVFAIL, at once. */
+void dns_remote_hand_off(struct dns_server *srv, struct udp_listener *l,
+			 const struct sockaddr *peer, struct tconn *c, const uint8_t *pkt,
+			 size_t len);
 
 /* udp.c */
 /* A UDP socket (non-blocking, close-on-exec) bound to sa, with SO_REUSEPORT

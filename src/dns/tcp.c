@@ -113,7 +113,10 @@ static bool tconn_query(struct tconn *c, const uint8_t *pkt, size_t len)
 	size_t n = 0;
 	switch (dns_respond(&srv->view, pkt, len, 1, srv->out, &n)) {
 	case DNS_REPLY:
-		dns_tconn_send(c, srv->out, n);
+		if (srv->remote_ask)
+			dns_remote_hand_off(srv, NULL, NULL, c, pkt, len);
+		else
+			dns_tconn_send(c, srv->out, n);
 		return !c->closing;
 	case DNS_RECURSE:
 		if (!dns_hand_off(srv, NULL, NULL, c, pkt, len) &&

@@ -152,6 +152,16 @@ def test_seed_001_cluster(cluster):
     assert len(srv) == 2, srv
     addrs = sorted(dig(s1, "web.service.consul", "A"))
     assert addrs == sorted([s3.ip, c1.ip])
+    # the client agent's DNS asks a server (its own store holds no catalog)
+    assert sorted(dig(c1, "web.service.consul", "A")) == sorted([s3.ip, c1.ip])
+    assert len(dig(c1, "web.service.consul")) == 2
+    tcp = subprocess.run(["dig", "@" + c1.ip, "-p", "8600", "+tcp", "+short",
+                          "s1.node.consul", "A"], capture_output=True, text=True,
+                         timeout=10).stdout.split()
+    assert tcp == [s1.ip]
+    nx = subprocess.run(["dig", "@" + c1.ip, "-p", "8600", "nope.service.consul"],
+                        capture_output=True, text=True, timeout=10).stdout
+    assert "NXDOMAIN" in nx
 
     # stop web on c1: only s3 is left; start it again: both are back
     cluster["backends"]["c1"].stop()
@@ -223,6 +233,10 @@ def test_client_without_servers_says_so(tmp_path):
         assert c.get("/v1/status/leader").status_code == 500
         # its own endpoints answer
         assert c.get("/v1/agent/members").json()[0]["Name"] == "lonely"
+        # DNS has nobody to ask either: SERVFAIL, as Consul's client answers
+        out = subprocess.run(["dig", "@" + c.ip, "-p", "8600", "web.service.consul"],
+                             capture_output=True, text=True, timeout=10).stdout
+        assert "SERVFAIL" in out, out
     finally:
         c.close()
 
