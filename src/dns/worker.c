@@ -57,8 +57,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define WK_BATCH     32	  /* datagrams per recvmmsg */
-#define WK_QUEUE_MAX 4096 /* misses waiting for the loop; more are dropped */
+#define WK_BATCH	32   /* datagrams per recvmmsg */
+#define WK_QUEUE_MAX	4096 /* misses waiting for the loop; more are dropped */
+#define WK_SEND_WAIT_MS 10   /* longest wait for room in a full send buffer */
 
 /* A query the worker could not answer, for the loop. */
 struct wmiss {
@@ -111,9 +112,13 @@ static void send_all(int fd, struct mmsghdr *m, size_t n)
 			sent += (size_t)rv;
 		else if (rv < 0 && errno == EINTR)
 			continue;
-		else if (rv < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return; /* the socket buffer is full: drop, as the kernel would */
-		else
+		else if (rv < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* the socket buffer is full: wait a little for room (the loop
+			 * queues copies instead), then drop, as the kernel would */
+			struct pollfd pf = {.fd = fd, .events = POLLOUT};
+			if (poll(&pf, 1, WK_SEND_WAIT_MS) <= 0)
+				return;
+		} else
 			sent++; /* this client cannot be sent to: drop its reply */
 	}
 }
@@ -331,6 +336,8 @@ int dns_worker_start(struct dns_server *srv)
 			break;
 		}
 		w->fds[i] = fd;
+		int size = UDP_RCVBUF; /* as the loop's socket (best effort) */
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 		steer_random(fd);
 		w->pfds[i] = (struct pollfd){.fd = fd, .events = POLLIN};
 	}

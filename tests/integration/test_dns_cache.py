@@ -1,6 +1,6 @@
 """DNS answer cache and UDP worker thread (docs/dns.md "Answer cache").
 
-cairn keeps finished UDP replies for at most 200 ms, and only while the
+cairn keeps finished UDP replies for at most 250 ms, and only while the
 store has not changed; a second thread answers the cached ones from its own
 socket on the same address and port (SO_REUSEPORT, datagrams spread at
 random). What a client must never notice:
