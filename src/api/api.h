@@ -76,6 +76,10 @@ bool api_forward(struct api *a, struct http_request *req, unsigned flags);
 /* The node a request speaks for: the agent the client sent it to, which is
  * this one unless it was forwarded. */
 const char *api_origin_node(const struct api *a, const struct http_request *req);
+/* discovery_max_stale: a catalog or health read without ?consistent that a
+ * follower may answer from its own store, its last contact with the leader
+ * being within the limit (Consul's stale discovery reads). */
+bool api_discovery_stale(const struct api *a, const struct http_request *req);
 
 /* http_server_config callbacks: dispatch through the route table. */
 void api_dispatch(void *ctx, struct http_request *req);
@@ -194,6 +198,14 @@ void api_operator_raft_transfer(void *ctx, struct http_request *req);
 void api_operator_autopilot_config(void *ctx, struct http_request *req);
 void api_operator_autopilot_health(void *ctx, struct http_request *req);
 void api_operator_autopilot_state(void *ctx, struct http_request *req);
+
+/* ui_internal.c: /v1/internal/ui/{services,nodes,node/:node} */
+void api_internal_ui_services(void *ctx, struct http_request *req);
+void api_internal_ui_nodes(void *ctx, struct http_request *req);
+void api_internal_ui_node(void *ctx, struct http_request *req);
+/* ui_serve.c: answer req from the embedded web UI when it is enabled and the
+ * path is under ui_config.content_path; false when not (the caller answers). */
+bool api_ui_try(struct api *a, struct http_request *req);
 
 /* The "Stats" key and object of /v1/agent/self (agent_stats.c). */
 void api_agent_stats_json(struct api *a, struct jsonw *j);

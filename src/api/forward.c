@@ -7,7 +7,9 @@
  *   API_FWD_LEADER  the cluster's state: catalog, health, KV, sessions, txn,
  *                   snapshot. A client agent sends it to a server; a server
  *                   that is not the leader sends it to the leader, except a
- *                   read with ?stale, which it answers from its own store.
+ *                   read with ?stale, and a catalog or health read while
+ *                   discovery_max_stale allows it (api_discovery_stale), which
+ *                   it answers from its own store.
  *   API_FWD_SERVER  answered by any server (status): a client sends it to a
  *                   server, a server answers it.
  *   (neither)       the agent's own (the agent endpoints, events, coordinates).
@@ -195,6 +197,17 @@ static bool send_to(struct fwd *f, const char *addr)
 
 /* ---- policy ---- */
 
+bool api_discovery_stale(const struct api *a, const struct http_request *req)
+{
+	int64_t max = a->cfg->discovery_max_stale;
+	if (max <= 0 || !a->cons || consensus_is_leader(a->cons) ||
+	    !consensus_known_leader(a->cons) || api_has(req, "consistent") ||
+	    (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD) ||
+	    (strncmp(req->path, "/v1/catalog/", 12) != 0 && strncmp(req->path, "/v1/health/", 11) != 0))
+		return false;
+	return consensus_last_contact_ms(a->cons) <= (uint64_t)(max / 1000000);
+}
+
 bool api_forward(struct api *a, struct http_request *req, unsigned flags)
 {
 	if (!(flags & (API_FWD_LEADER | API_FWD_SERVER)) || !a->rpc || hops(req) >= MAX_HOPS)
@@ -205,7 +218,7 @@ bool api_forward(struct api *a, struct http_request *req, unsigned flags)
 		if (flags & API_FWD_SERVER || consensus_is_leader(a->cons))
 			return false;
 		bool read = req->method == HTTP_M_GET || req->method == HTTP_M_HEAD;
-		if (read && http_param_get(req, "stale"))
+		if (read && (http_param_get(req, "stale") || api_discovery_stale(a, req)))
 			return false;
 		leader = consensus_leader_address(a->cons);
 		if (!*leader)

@@ -183,6 +183,8 @@ static int parse_options(struct api *a, struct http_request *req, struct reader 
 		return -1;
 	}
 	r->mode = stale ? MODE_STALE : consistent ? MODE_CONSISTENT : MODE_DEFAULT;
+	if (r->mode == MODE_DEFAULT && api_discovery_stale(a, req))
+		r->mode = MODE_STALE; /* discovery_max_stale (forward.c) */
 	if (!api_local_dc(a, req))
 		return -1;
 	const struct http_param *idx = http_param_get(req, "index");

@@ -304,3 +304,26 @@ def test_outage_recovery_with_peers_json(tmp_path):
     finally:
         for a in made:
             a.close()
+
+
+def test_discovery_max_stale(tmp_path):
+    """With discovery_max_stale, a follower answers catalog and health reads
+    from its own store while it hears from the leader; KV still goes to the
+    leader, and ?consistent always does."""
+    made = []
+    try:
+        form(tmp_path, "d", made=made, discovery_max_stale="10s")
+        lead = leader_of(made[0])
+        follower = next(a for a in made if f"{a.ip}:8300" != lead)
+        r = follower.get("/v1/catalog/nodes")
+        assert r.status_code == 200
+        assert r.headers["X-Consul-Effective-Consistency"] == "stale"
+        assert follower.get("/v1/health/service/consul").headers[
+            "X-Consul-Effective-Consistency"] == "stale"
+        r = follower.get("/v1/catalog/nodes", params={"consistent": ""})
+        assert r.headers["X-Consul-Effective-Consistency"] == "consistent"
+        follower.put("/v1/kv/dms", data="1")
+        assert follower.get("/v1/kv/dms").headers["X-Consul-Effective-Consistency"] == "leader"
+    finally:
+        for a in made:
+            a.close()
