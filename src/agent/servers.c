@@ -205,6 +205,29 @@ static bool in_config(const struct consensus_member *cm, size_t n, uint64_t id, 
 	return false;
 }
 
+/* Autopilot's CleanupDeadServers: a failed server leaves the configuration
+ * when the voters left keep a healthy majority and at least MinQuorum
+ * (raft-autopilot's rule), so a dead server stops counting toward quorum. */
+static bool may_prune(const struct servers *s, const struct consensus_member *cm, size_t ncm,
+		      const struct server *sv, size_t n)
+{
+	struct autopilot_config ap;
+	consensus_autopilot(s->cons, &ap);
+	if (!ap.cleanup_dead_servers)
+		return false;
+	size_t voters = 0, healthy = 0;
+	for (size_t k = 0; k < ncm; k++) {
+		if (cm[k].role != CONSENSUS_VOTER)
+			continue;
+		voters++;
+		for (size_t i = 0; i < n; i++)
+			if (sv[i].id == cm[k].id && sv[i].status == SERF_ALIVE)
+				healthy++;
+	}
+	size_t after = voters - 1;
+	return voters > 1 && after >= ap.min_quorum && healthy > after / 2;
+}
+
 static void reconcile_servers(struct servers *s)
 {
 	if (consensus_changing(s->cons))
@@ -224,6 +247,12 @@ static void reconcile_servers(struct servers *s)
 		if (sv[i].status == SERF_LEFT && in_config(cm, ncm, sv[i].id, false) &&
 		    strcmp(sv[i].name, s->cfg->node_name) != 0) {
 			log_info(LOG, "removing server that left: %s", sv[i].name);
+			consensus_remove_server(s->cons, sv[i].id, changed, s);
+			return;
+		}
+		if (sv[i].status == SERF_FAILED && in_config(cm, ncm, sv[i].id, false) &&
+		    may_prune(s, cm, ncm, sv, n)) {
+			log_info(LOG, "autopilot: removing dead server: %s", sv[i].name);
 			consensus_remove_server(s->cons, sv[i].id, changed, s);
 			return;
 		}

@@ -100,6 +100,10 @@ def test_minority_leader_steps_down_and_heals(cluster, net):
                leader_of(rest[0]) == leader_of(rest[1]), timeout=10, interval=0.05,
                what="the majority elects a new leader")
     assert client.put("/v1/kv/part/during", data="2").json() is True
+    # autopilot's CleanupDeadServers: once gossip declares the old leader
+    # failed, it stops counting toward quorum
+    wait_until(lambda: f"{old.ip}:8300" not in rest[0].get("/v1/status/peers").json(),
+               timeout=40, interval=0.2, what="the dead server pruned from Raft")
 
     # the cut-off side: stale reads answer from its own store, the others refuse
     r = old.get("/v1/kv/part/before", params={"stale": "", "raw": ""})
@@ -114,8 +118,10 @@ def test_minority_leader_steps_down_and_heals(cluster, net):
 
     net.heal()
     new_lead = leader_of(rest[0])
-    wait_until(lambda: leader_of(old) == new_lead, timeout=20, interval=0.1,
+    wait_until(lambda: leader_of(old) == new_lead, timeout=30, interval=0.1,
                what="the old leader follows the new one")
+    wait_until(lambda: f"{old.ip}:8300" in rest[0].get("/v1/status/peers").json(),
+               timeout=30, interval=0.2, what="the old leader a voter again")
     wait_until(lambda: old.get("/v1/kv/part/during",
                                params={"stale": "", "raw": ""}).text == "2",
                timeout=10, what="the old leader has the write made without it")
