@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all build run test unit san integration integration-san fuzz bench format clean
+.PHONY: all build run test ui-deps unit san integration integration-san fuzz bench format clean
 
 all: build
 
@@ -17,7 +17,7 @@ run: build
 # Every test: unit tests (plain and under ASan+UBSan), fuzz corpora, integration tests.
 test:
 	@scripts/bootstrap test
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory ui-deps build
 	@$(MAKE) --no-print-directory unit san integration integration-san
 
 unit: build
@@ -27,6 +27,13 @@ san:
 	@cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	@cmake --build build-san -j$(JOBS)
 	cd build-san && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+
+# The browser tests' npm packages, pinned by ui/package-lock.json (npm's cache
+# first; nothing from it is built into the binary).
+ui-deps:
+	@[ -d ui/node_modules/playwright-core ] || { command -v npm >/dev/null || \
+		{ echo "ui-deps: npm is missing (Debian: apt-get install npm)" >&2; exit 1; }; \
+		cd ui && npm ci --prefer-offline --no-audit --no-fund; }
 
 integration: build
 	$(PYTEST) -q -x tests/integration

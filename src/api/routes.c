@@ -65,6 +65,9 @@ static const struct http_route routes[] = {
     {"/v1/catalog/service/", true, GET, api_catalog_service, L},
     {"/v1/catalog/node/", true, GET, api_catalog_node, L},
     {"/v1/catalog/node-services/", true, GET, api_catalog_node_services, L},
+    {"/v1/internal/ui/services", false, GET, api_internal_ui_services, L},
+    {"/v1/internal/ui/nodes", false, GET, api_internal_ui_nodes, L},
+    {"/v1/internal/ui/node/", true, GET, api_internal_ui_node, L},
     {"/v1/health/node/", true, GET, api_health_node, L},
     {"/v1/health/checks/", true, GET, api_health_checks, L},
     {"/v1/health/service/", true, GET, api_health_service, L},
@@ -131,6 +134,8 @@ void api_dispatch(void *ctx, struct http_request *req)
 	case ROUTE_OK:
 		break;
 	case ROUTE_NOT_FOUND:
+		if (api_ui_try(a, req)) /* the web UI (ui_serve.c) */
+			return;
 		if (strncmp(req->path, "/v1/", 4) == 0)
 			api_error(req, 404,
 				  "Invalid URL path: not a recognized HTTP API endpoint\n");
@@ -185,10 +190,14 @@ void api_index(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
 	if (a->cfg->ui) {
+		/* content_path "/": the UI itself answers at the root */
+		if (strcmp(a->cfg->ui_content_path, "/") == 0 && api_ui_try(a, req))
+			return;
 		req->resp.status = 301;
-		http_resp_header(req, "Location", "/ui/");
+		http_resp_header(req, "Location", a->cfg->ui_content_path);
 		req->resp.content_type = "text/html; charset=utf-8";
-		buf_puts(&req->resp.body, "<a href=\"/ui/\">Moved Permanently</a>.\n\n");
+		buf_printf(&req->resp.body, "<a href=\"%s\">Moved Permanently</a>.\n\n",
+			   a->cfg->ui_content_path);
 		http_reply(req);
 		return;
 	}

@@ -38,6 +38,8 @@ static void unlink_item(struct memberlist *ml, struct bitem *it)
 		it->next->prev = it->prev;
 	it->prev = it->next = NULL;
 	ml->qlen--;
+	if (it->len < 256)
+		ml->lencnt[it->len]--;
 }
 
 static void push_front(struct memberlist *ml, struct bitem *it)
@@ -54,6 +56,8 @@ static void push_front(struct memberlist *ml, struct bitem *it)
 		it->next->prev = it;
 	ml->tiers[it->transmits] = it;
 	ml->qlen++;
+	if (it->len < 256)
+		ml->lencnt[it->len]++;
 }
 
 static void drop(struct memberlist *ml, struct bitem *it)
@@ -91,6 +95,20 @@ void bq_queue_raw(struct memberlist *ml, const uint8_t *part, size_t len)
 	push_front(ml, new_item(part, len));
 }
 
+/* Could any queued part fit in room? After a mass join every member queues an
+ * alive for every other one, and without this test each nearly full packet
+ * walked the whole queue looking for a part small enough (O(N^3) overall).
+ * Parts of 256 bytes or more are not counted, so room >= 256 always says yes. */
+static bool any_fits(const struct memberlist *ml, size_t room)
+{
+	if (room >= 256)
+		return true;
+	for (size_t l = 0; l <= room; l++)
+		if (ml->lencnt[l])
+			return true;
+	return false;
+}
+
 /* Appends queued parts to pkt while they fit in budget; returns how many. */
 size_t bq_fill(struct memberlist *ml, struct buf *pkt, size_t budget)
 {
@@ -99,15 +117,25 @@ size_t bq_fill(struct memberlist *ml, struct buf *pkt, size_t budget)
 	if (pkt->len >= budget || ml->qlen == 0)
 		return 0;
 	size_t room = budget - pkt->len;
+	size_t checked_room = (size_t)-1;
+	bool fits = true;
 	for (int t = 0; t < ml->ntiers && room >= 16 && n < cap; t++) {
 		for (struct bitem *it = ml->tiers[t]; it && room >= 16 && n < cap; it = it->next) {
-			if (it->len > room)
+			if (it->len > room) {
+				if (room != checked_room) {
+					checked_room = room;
+					fits = any_fits(ml, room);
+				}
+				if (!fits)
+					goto done;
 				continue;
+			}
 			buf_append(pkt, it->data, it->len);
 			room -= it->len;
 			taken[n++] = it;
 		}
 	}
+done:;
 	int limit = bq_limit(ml);
 	/* move the sent parts up one tier, oldest first so the newest ends in front */
 	for (size_t i = n; i-- > 0;) {
