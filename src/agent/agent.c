@@ -28,6 +28,7 @@
 
 #include "agent/dns_remote.h"
 #include "agent/gossip.h"
+#include "agent/https.h"
 #include "agent/identity.h"
 #include "agent/peers_json.h"
 #include "agent/propose.h"
@@ -83,6 +84,8 @@ struct agent {
 	struct watches watches;	  /* the config's watches (agent/watches.h) */
 	bool watches_started;	  /* watches was initialised (must be closed) */
 	struct http_server *http;
+	/* ports.https (agent/https.h), or NULL */
+	struct http_server *https;
 	struct dns_server *dns;	  /* the DNS interface, NULL when ports.dns < 0 */
 	struct dns_view dns_view; /* the store and &cfg, for dns_respond */
 	struct dns_remote dns_remote; /* client agents: DNS answered by servers */
@@ -218,6 +221,9 @@ static void dns_closed(void *arg)
 {
 	struct agent *ag = arg;
 	ag->dns = NULL;
+	if (ag->https) /* freed on its own; nothing waits for it */
+		http_server_close(ag->https, NULL, NULL);
+	ag->https = NULL;
 	if (ag->http)
 		http_server_close(ag->http, http_closed, ag);
 	else
@@ -591,6 +597,8 @@ static int start_http(struct agent *ag, struct buf *err)
 	if (ag->mux)
 		ag->rpc_server = rpc_server_start(&ag->loop, ag->mux, &ag->http_cfg, ag->cons,
 						  rpc_dns_answer, ag);
+	if (agent_https_start(&ag->loop, c, &ag->http_cfg, &ag->https, err))
+		return -1;
 	if (c->ports.http < 0)
 		return 0;
 	char **addrs =

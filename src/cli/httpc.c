@@ -9,6 +9,7 @@
  * "dial unix PATH: connect: no such file or directory", "EOF".
  */
 #include "cli/httpc.h"
+#include "cli/httpc_tls.h"
 
 #include "base/alloc.h"
 #include "base/b64.h"
@@ -344,8 +345,17 @@ static int build_request(const struct httpc *c, const struct httpc_req *r, struc
 	return 0;
 }
 
-static int send_all(int fd, const struct buf *b, struct buf *err)
+/* One connection: the socket, and its TLS session for https. */
+struct conn {
+	int fd;
+	struct httpc_tls_conn *tls; /* NULL for http and unix sockets */
+};
+
+static int send_all(const struct conn *cn, const struct buf *b, struct buf *err)
 {
+	if (cn->tls)
+		return httpc_tls_send(cn->tls, b->data, b->len, err);
+	int fd = cn->fd;
 	for (size_t off = 0; off < b->len;) {
 		ssize_t n = send(fd, b->data + off, b->len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
@@ -371,8 +381,8 @@ static int deliver(const struct httpc_parser *p, struct httpc_resp *resp, httpc_
 	return stop;
 }
 
-static int read_response(int fd, bool head, struct httpc_resp *resp, httpc_body_fn on_body,
-			 void *ctx, struct buf *err)
+static int read_response(const struct conn *cn, bool head, struct httpc_resp *resp,
+			 httpc_body_fn on_body, void *ctx, struct buf *err)
 {
 	struct httpc_parser p;
 	httpc_parser_init(&p, head);
@@ -380,9 +390,14 @@ static int read_response(int fd, bool head, struct httpc_resp *resp, httpc_body_
 	char tmp[65536];
 	int rc = 0;
 	while (rc == 0) {
-		ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
-		if (n < 0 && errno == EINTR)
+		ssize_t n = cn->tls ? httpc_tls_recv(cn->tls, tmp, sizeof(tmp), err)
+				    : recv(cn->fd, tmp, sizeof(tmp), 0);
+		if (n < 0 && !cn->tls && errno == EINTR)
 			continue;
+		if (n < 0 && cn->tls) {
+			rc = -1;
+			break;
+		}
 		if (n < 0) {
 			buf_puts(err, "read: ");
 			errno_text(err, errno);
@@ -410,28 +425,42 @@ int httpc_stream(const struct httpc *c, const struct httpc_req *r, struct httpc_
 {
 	memset(resp, 0, sizeof(*resp));
 	struct buf msg = BUF_INIT, req = BUF_INIT;
-	int fd = -1, rc = -1;
-	if (strcmp(c->scheme, "https") == 0) {
-		buf_puts(&msg, "HTTPS is not supported by this cairn CLI yet (use http://)");
-		goto out;
-	}
+	struct conn cn = {.fd = -1};
+	int rc = -1;
 	if (build_request(c, r, &req, &msg) < 0)
 		goto out;
-	fd = c->unix_socket ? dial_unix(c->address, &msg)
-			    : dial_tcp(c->address, c->connect_timeout_ms, &msg);
-	if (fd < 0)
+	cn.fd = c->unix_socket ? dial_unix(c->address, &msg)
+			       : dial_tcp(c->address, c->connect_timeout_ms, &msg);
+	if (cn.fd < 0)
 		goto out;
-	if (send_all(fd, &req, &msg) < 0)
+	if (strcmp(c->scheme, "https") == 0) {
+		char *host = NULL, *port = NULL;
+		if (!c->tls.ctx) { /* httpc_init builds it for https */
+			buf_puts(&msg, "tls: no TLS configuration");
+			goto out;
+		}
+		if (c->unix_socket)
+			host = xstrdup("localhost");
+		else if (split_host_port(c->address, &host, &port, &msg) < 0)
+			goto out;
+		cn.tls = httpc_tls_connect(c, cn.fd, host, &msg);
+		free(host);
+		free(port);
+		if (!cn.tls)
+			goto out;
+	}
+	if (send_all(&cn, &req, &msg) < 0)
 		goto out;
-	rc = read_response(fd, strcmp(r->method, "HEAD") == 0, resp, on_body, ctx, &msg);
+	rc = read_response(&cn, strcmp(r->method, "HEAD") == 0, resp, on_body, ctx, &msg);
 out:
 	if (rc < 0) {
 		httpc_resp_free(resp);
 		err_prefix(c, r, err);
 		buf_puts(err, buf_cstr(&msg));
 	}
-	if (fd >= 0)
-		close(fd);
+	httpc_tls_close(cn.tls);
+	if (cn.fd >= 0)
+		close(cn.fd);
 	buf_free(&msg);
 	buf_free(&req);
 	return rc;

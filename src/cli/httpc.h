@@ -20,8 +20,11 @@
  *                   Get "http://127.0.0.1:8500/v1/kv/foo": dial tcp 127.0.0.1:8500:
  *                   connect: connection refused
  *
- * HTTPS is not available yet: the TLS settings are kept, and an https:// address fails
- * with a clear error (the CLI library is not linked with libssl).
+ * HTTPS (https:// addresses, CONSUL_HTTP_SSL=true) runs OpenSSL on the same blocking
+ * socket (httpc_tls.c): the server is verified against -ca-file/-ca-path (else the
+ * system roots) and -tls-server-name or the address's host unless
+ * CONSUL_HTTP_SSL_VERIFY=false, and -client-cert/-client-key are presented; failures
+ * read like Go's ("x509: certificate signed by unknown authority").
  *
  * Objects here are owned by the caller and freed with their *_free function.
  */
@@ -126,14 +129,17 @@ struct httpc_flags {
 	"inferred from the request's ACL token, or will default to the `default` admin "           \
 	"partition. Admin Partitions are a Consul Enterprise feature."
 
-/* TLS settings, kept for when HTTPS is implemented. */
+struct ssl_ctx_st;
+
+/* TLS settings (httpc_tls.h). */
 struct httpc_tls {
-	char *ca_file;	   /* CONSUL_CACERT / -ca-file */
-	char *ca_path;	   /* CONSUL_CAPATH / -ca-path */
-	char *cert_file;   /* CONSUL_CLIENT_CERT / -client-cert */
-	char *key_file;	   /* CONSUL_CLIENT_KEY / -client-key */
-	char *server_name; /* CONSUL_TLS_SERVER_NAME / -tls-server-name */
-	bool insecure;	   /* CONSUL_HTTP_SSL_VERIFY=false */
+	char *ca_file;		/* CONSUL_CACERT / -ca-file */
+	char *ca_path;		/* CONSUL_CAPATH / -ca-path */
+	char *cert_file;	/* CONSUL_CLIENT_CERT / -client-cert */
+	char *key_file;		/* CONSUL_CLIENT_KEY / -client-key */
+	char *server_name;	/* CONSUL_TLS_SERVER_NAME / -tls-server-name */
+	bool insecure;		/* CONSUL_HTTP_SSL_VERIFY=false */
+	struct ssl_ctx_st *ctx; /* OpenSSL context built by httpc_init when TLS is used */
 };
 
 /* A resolved client configuration. */

@@ -9,9 +9,12 @@
  *   4. a token file, when named by either, replaces the token (even a -token flag);
  *   5. the address: "scheme://rest" with scheme http, https or unix, anything else is
  *      "Unknown protocol scheme"; http(s) addresses may carry a path prefix
- *      ("https://proxy/consul"). An explicit http:// never turns TLS off.
+ *      ("https://proxy/consul"). An explicit http:// never turns TLS off;
+ *   6. the TLS context, when https is used or a TLS file is named (as Go's api
+ *      client loads them in NewClient, so a missing CA file fails every command).
  */
 #include "cli/httpc.h"
+#include "cli/httpc_tls.h"
 
 #include "base/alloc.h"
 
@@ -159,6 +162,8 @@ int httpc_init(struct httpc *c, const struct httpc_flags *f, struct buf *err)
 	free(token_file);
 	if (rc == 0)
 		rc = parse_address(c, err);
+	if (rc == 0)
+		rc = httpc_tls_setup(c, err);
 	if (rc < 0)
 		httpc_free(c);
 	return rc;
@@ -166,6 +171,7 @@ int httpc_init(struct httpc *c, const struct httpc_flags *f, struct buf *err)
 
 void httpc_free(struct httpc *c)
 {
+	httpc_tls_free(c);
 	free(c->scheme);
 	free(c->address);
 	free(c->path_prefix);

@@ -28,6 +28,7 @@
 #include "http/server.h"
 
 #include "http/response.h"
+#include "http/tls.h"
 
 #include "base/alloc.h"
 #include "base/log.h"
@@ -37,6 +38,9 @@
 
 static void conn_after(struct http_conn *c);
 static void queue_resume(struct http_conn *c);
+static void conn_input(struct http_conn *c, const char *data, size_t n);
+static void conn_tls_read(struct http_conn *c, const char *data, size_t n);
+static bool tls_quiet(struct http_conn *c);
 
 static void on_handle_closed(uv_handle_t *h)
 {
@@ -64,6 +68,7 @@ static void on_handle_closed(uv_handle_t *h)
 	if (c->client)
 		server_client_release(srv, c->client);
 	reqparser_free(&c->parser);
+	tls_conn_free(c->tls);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c);
@@ -131,6 +136,8 @@ void conn_maybe_shutdown(struct http_conn *c)
 {
 	if (c->state != CONN_DRAINING || c->writes || c->out.len)
 		return;
+	if (c->tls && !tls_quiet(c))
+		return;
 	if (c->eof) {
 		conn_abort(c);
 		return;
@@ -158,6 +165,11 @@ static void timer_cb(uv_timer_t *t)
 	uint64_t idle = c->srv->cfg.idle_timeout_ms;
 	if (c->state != CONN_OPEN) {
 		conn_abort(c); /* drain or linger time is up */
+		return;
+	}
+	if (c->tls && !tls_conn_ready(c->tls)) {
+		log_debug("agent.http", "http: TLS handshake error from %s: timeout", c->peer);
+		conn_abort(c);
 		return;
 	}
 	if (!idle)
@@ -254,20 +266,89 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 			conn_maybe_shutdown(c);
 		return;
 	}
+	if (c->tls) {
+		conn_tls_read(c, b->base, (size_t)nread);
+		return;
+	}
 	if (nread == 0 || c->state != CONN_OPEN || c->close_after)
 		return; /* nothing, or input nobody will parse */
+	conn_input(c, b->base, (size_t)nread);
+}
+
+/* n bytes of request data arrived (decrypted, for HTTPS). */
+static void conn_input(struct http_conn *c, const char *data, size_t n)
+{
 	c->last_active = uv_now(c->srv->loop);
-	size_t n = (size_t)nread;
 	if (c->in.len == 0 && !c->active) {
-		size_t used = conn_feed(c, b->base, n);
+		size_t used = conn_feed(c, data, n);
 		if (used < n && c->state == CONN_OPEN)
-			buf_append(&c->in, b->base + used, n - used);
+			buf_append(&c->in, data + used, n - used);
 	} else {
-		buf_append(&c->in, b->base, n);
+		buf_append(&c->in, data, n);
 		if (!c->active)
 			buf_consume(&c->in, conn_feed(c, c->in.data, c->in.len));
 	}
 	conn_after(c);
+}
+
+/*
+ * HTTPS input: the ciphertext goes through the TLS session and what it decrypts
+ * takes the plain path. Handshake replies leave at once. A failed handshake sends
+ * its alert and closes gracefully (so the alert is not lost to a reset); a failure
+ * after it aborts. Input in LINGER is dropped, as for plain connections.
+ */
+static void conn_tls_read(struct http_conn *c, const char *data, size_t n)
+{
+	if (n == 0 || c->state == CONN_LINGER || c->state == CONN_CLOSING)
+		return;
+	struct http_server *srv = c->srv;
+	struct buf *plain = &srv->plain;
+	struct buf err = BUF_INIT;
+	bool was_ready = tls_conn_ready(c->tls);
+	buf_reset(plain);
+	int rc = tls_conn_input(c->tls, data, n, plain, &err);
+	conn_flush(c); /* handshake messages, held replies, an alert */
+	if (rc < 0 && !was_ready)
+		log_debug("agent.http", "http: TLS handshake error from %s: %s", c->peer,
+			  buf_cstr(&err));
+	buf_free(&err);
+	if (rc < 0) {
+		if (c->state == CONN_CLOSING)
+			return;
+		if (was_ready || c->active) {
+			conn_abort(c);
+		} else if (c->state == CONN_OPEN) {
+			c->close_after = true;
+			conn_finish(c);
+		} else {
+			conn_maybe_shutdown(c);
+		}
+		return;
+	}
+	if (c->state == CONN_OPEN && !was_ready && tls_conn_ready(c->tls)) {
+		if (srv->cfg.idle_timeout_ms) /* the handshake timer becomes the idle timer */
+			uv_timer_start(&c->timer, timer_cb, srv->cfg.idle_timeout_ms, 0);
+		else
+			uv_timer_stop(&c->timer);
+	}
+	if (c->state == CONN_DRAINING)
+		conn_maybe_shutdown(c); /* a reply held for the handshake may have left */
+	else if (plain->len && c->state == CONN_OPEN && !c->close_after)
+		conn_input(c, plain->data, plain->len);
+	if (plain->cap > 4 * HTTP_READ_BUF)
+		buf_free(plain);
+}
+
+/* TLS in DRAINING: may the write side shut now? Not while a reply waits for the
+ * handshake; the first time, close_notify is sent first. */
+static bool tls_quiet(struct http_conn *c)
+{
+	if (tls_conn_held(c->tls))
+		return false;
+	if (!tls_conn_close_notify(c->tls))
+		return true;
+	conn_flush(c);
+	return c->state == CONN_DRAINING && !c->writes && !c->out.len;
 }
 
 /* After input was processed or a reply was queued: write, then decide
@@ -396,6 +477,8 @@ void conn_accept(struct http_server *srv, uv_stream_t *listener)
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
 	conn_peer(c);
+	if (srv->tls)
+		c->tls = tls_conn_new(srv->tls);
 	if (srv->cfg.max_conns_per_client > 0) {
 		c->client = server_client_acquire(srv, c->peer);
 		if (!c->client) {
@@ -408,6 +491,7 @@ void conn_accept(struct http_server *srv, uv_stream_t *listener)
 		}
 	}
 	set_reading(c, true);
-	if (c->state == CONN_OPEN && srv->cfg.idle_timeout_ms)
-		uv_timer_start(&c->timer, timer_cb, srv->cfg.idle_timeout_ms, 0);
+	uint64_t first = c->tls && srv->handshake_ms ? srv->handshake_ms : srv->cfg.idle_timeout_ms;
+	if (c->state == CONN_OPEN && first)
+		uv_timer_start(&c->timer, timer_cb, first, 0);
 }

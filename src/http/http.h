@@ -21,6 +21,9 @@
  * with body_too_large set and should answer 413), and connections per client IP
  * (limits.http_max_conns_per_client: 429 and close beyond it). Requests with
  * `Expect: 100-continue` get "100 Continue" once the body is wanted.
+ *
+ * HTTPS. With cfg->tls the same server speaks TLS on its listeners (tls.h):
+ * handlers see the same requests and cannot tell the difference.
  */
 #ifndef CAIRN_HTTP_HTTP_H
 #define CAIRN_HTTP_HTTP_H
@@ -102,12 +105,24 @@ typedef void (*http_dispatch_fn)(void *ctx, struct http_request *req);
  * req->max_body. */
 typedef void (*http_headers_fn)(void *ctx, struct http_request *req);
 
+/* HTTPS: the server's certificate and how clients are checked (http/tls.h). */
+struct http_tls_config {
+	const char *cert_file;	       /* PEM certificate (chain) */
+	const char *key_file;	       /* PEM private key */
+	const char *ca_file;	       /* PEM CAs for client certificates, or NULL */
+	const char *ca_path;	       /* directory of CAs (c_rehash layout), or NULL */
+	bool verify_incoming;	       /* require a client certificate signed by a CA */
+	bool tls13;		       /* tls_min_version TLSv1_3 (else TLS 1.2) */
+	uint64_t handshake_timeout_ms; /* limits.https_handshake_timeout; 0 = none */
+};
+
 struct http_server_config {
 	const char **addrs; /* IP addresses to listen on (NULL-terminated) */
 	int port;
-	size_t max_body;	  /* default body limit; 0 = 4 MiB */
-	int max_conns_per_client; /* 0 = unlimited */
-	uint64_t idle_timeout_ms; /* close idle keep-alive connections; 0 = never */
+	const struct http_tls_config *tls; /* serve TLS (read at start only); NULL: plain */
+	size_t max_body;		   /* default body limit; 0 = 4 MiB */
+	int max_conns_per_client;	   /* 0 = unlimited */
+	uint64_t idle_timeout_ms;	   /* close idle keep-alive connections; 0 = never */
 	http_dispatch_fn dispatch;
 	http_headers_fn on_headers; /* may be NULL */
 	void *ctx;

@@ -13,6 +13,7 @@
 #include "http/server.h"
 
 #include "http/response.h"
+#include "http/tls.h"
 
 #include "base/alloc.h"
 #include "base/duration.h"
@@ -48,6 +49,8 @@ static void write_cb(uv_write_t *wr, int status)
 
 void conn_flush(struct http_conn *c)
 {
+	if (c->tls && c->state != CONN_CLOSING && c->state != CONN_LINGER)
+		tls_conn_output(c->tls, &c->out); /* HTTPS: out becomes ciphertext */
 	if (!c->out.len || c->state == CONN_CLOSING || c->state == CONN_LINGER)
 		return;
 	size_t off = 0;

@@ -13,8 +13,15 @@
  * itself when the last of those handles reports closed, then calls the
  * caller's callback. A failed start tears down the same way, without a
  * callback. All on the loop thread.
+ *
+ * HTTPS. With cfg->tls the server loads one TLS context at start (a bad file
+ * fails the start) and every accepted connection gets its own TLS session
+ * (tls.c); conn.c decrypts at the read and encrypts at the write, and nothing
+ * else knows.
  */
 #include "http/server.h"
+
+#include "http/tls.h"
 
 #include "base/alloc.h"
 #include "base/log.h"
@@ -43,6 +50,8 @@ static void server_maybe_free(struct http_server *srv)
 	}
 	free(srv->listeners);
 	free(srv->rbuf);
+	tls_server_free(srv->tls);
+	buf_free(&srv->plain);
 	free(srv);
 	if (cb)
 		cb(arg);
@@ -141,6 +150,12 @@ int http_server_start(uv_loop_t *loop, const struct http_server_config *cfg,
 	srv->loop = loop;
 	srv->cfg = *cfg;
 	srv->cfg.addrs = NULL;
+	srv->cfg.tls = NULL;
+	if (cfg->tls && tls_server_new(cfg->tls, &srv->tls, errbuf) < 0) {
+		free(srv);
+		return UV_EINVAL;
+	}
+	srv->handshake_ms = cfg->tls ? cfg->tls->handshake_timeout_ms : 0;
 	if (!srv->cfg.max_body)
 		srv->cfg.max_body = DEFAULT_MAX_BODY;
 	srv->rbuf = xmalloc(HTTP_READ_BUF);

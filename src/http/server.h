@@ -4,7 +4,8 @@
  *
  * Ownership. The server owns its listeners, its idle handle and every
  * connection; a connection owns its parser (and so the request being read and
- * a spare), its input and output buffers and its in-flight write requests.
+ * a spare), its input and output buffers, its TLS session (HTTPS) and its
+ * in-flight write requests.
  * A dispatched request belongs to the server too (http.h), but once its
  * connection dies without a cancel hook it is an orphan that only http_reply
  * frees. Everything runs on the loop thread. Memory is released in close
@@ -35,6 +36,9 @@ struct client {
 	char ip[64];	     /* address as text, the table key */
 };
 
+struct tls_conn;   /* http/tls.h */
+struct tls_server; /* ditto */
+
 enum conn_state {
 	CONN_OPEN,     /* reading requests and answering them */
 	CONN_DRAINING, /* no more requests: the last replies are being written */
@@ -55,6 +59,7 @@ struct http_conn {
 	struct http_request *active;   /* dispatched and not yet answered */
 	struct buf in;		       /* received bytes not yet parsed */
 	struct buf out;		       /* replies not yet handed to the socket */
+	struct tls_conn *tls;	       /* HTTPS session (http/tls.h), NULL for plain HTTP */
 	uint64_t last_active;	       /* uv_now() of the last read or reply */
 	unsigned writes;	       /* uv_write requests in flight */
 	int handles;		       /* handles not yet closed (tcp, timer) */
@@ -84,6 +89,9 @@ struct http_server {
 	size_t nconns;		       /* length of conns */
 	struct client *clients[HTTP_CLIENT_SLOTS]; /* per-IP counts */
 	char *rbuf;				   /* HTTP_READ_BUF bytes every read lands in */
+	struct tls_server *tls;			   /* HTTPS context, NULL for plain HTTP */
+	uint64_t handshake_ms;			   /* time allowed for a TLS handshake */
+	struct buf plain;			   /* one read's decrypted bytes (HTTPS) */
 	uint64_t next_id;			   /* last request id given out */
 	int open_handles;	     /* listeners and the idle handle not yet closed */
 	bool closing;		     /* http_server_close was called */
