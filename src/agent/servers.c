@@ -38,6 +38,7 @@ static size_t gather(const struct servers *s, struct server *out, size_t cap, bo
 		snprintf(sv->name, sizeof(sv->name), "%s", gs[i].m->name);
 		sv->status = gs[i].m->status;
 		sv->bootstrap = gs[i].bootstrap;
+		sv->since = gs[i].m->since;
 	}
 	return n;
 }
@@ -205,6 +206,20 @@ static bool in_config(const struct consensus_member *cm, size_t n, uint64_t id, 
 	return false;
 }
 
+/* Autopilot's ServerStabilizationTime: a new server votes only once it has
+ * been alive that long; until then the timer is set for when it will be. */
+static bool stable(struct servers *s, const struct server *sv)
+{
+	struct autopilot_config ap;
+	consensus_autopilot(s->cons, &ap);
+	uint64_t need = ap.server_stabilization_time_ns / 1000000, now = uv_now(s->loop);
+	uint64_t since = sv->since < now ? now - sv->since : 0;
+	if (since >= need)
+		return true;
+	arm(s, need - since);
+	return false;
+}
+
 /* Autopilot's CleanupDeadServers: a failed server leaves the configuration
  * when the voters left keep a healthy majority and at least MinQuorum
  * (raft-autopilot's rule), so a dead server stops counting toward quorum. */
@@ -237,11 +252,17 @@ static void reconcile_servers(struct servers *s)
 	struct server sv[MAX_SERVERS];
 	size_t n = gather(s, sv, MAX_SERVERS, false);
 	for (size_t i = 0; i < n; i++) {
-		if (sv[i].status == SERF_ALIVE && !in_config(cm, ncm, sv[i].id, true) &&
+		if (sv[i].status == SERF_ALIVE && !in_config(cm, ncm, sv[i].id, false) &&
 		    !two_bootstraps(sv, n, &sv[i])) {
 			log_info(LOG, "adding server to the Raft configuration: %s (%s)", sv[i].name,
 				 sv[i].address);
-			consensus_add_voter(s->cons, sv[i].id, sv[i].address, changed, s);
+			consensus_add_nonvoter(s->cons, sv[i].id, sv[i].address, changed, s);
+			return;
+		}
+		if (sv[i].status == SERF_ALIVE && in_config(cm, ncm, sv[i].id, false) &&
+		    !in_config(cm, ncm, sv[i].id, true) && stable(s, &sv[i])) {
+			log_info(LOG, "autopilot: promoting server to voter: %s", sv[i].name);
+			consensus_promote(s->cons, sv[i].id, changed, s);
 			return;
 		}
 		if (sv[i].status == SERF_LEFT && in_config(cm, ncm, sv[i].id, false) &&

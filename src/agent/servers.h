@@ -16,11 +16,13 @@
  *     configuration, so several bootstrapping at once form one cluster). If
  *     any has peers, a cluster exists: it starts without bootstrapping and
  *     waits to be added. A server whose expect tag differs is logged.
- *   - On the leader, after member events and every reconcile round: an alive
- *     server missing from the configuration is added as a voter (libraft
- *     catches it up first), one change at a time; a server that left is
- *     removed. Failed servers stay (they may come back; autopilot's
- *     cleanup_dead_servers is not built).
+ *   - On the leader, after member events and every reconcile round, one change
+ *     at a time: an alive server missing from the configuration is added as a
+ *     non-voter, and promoted to voter once it has been alive for autopilot's
+ *     server_stabilization_time (10 s by default; libraft catches it up before
+ *     the promotion commits); a server that left is removed; a failed one is
+ *     removed by autopilot's cleanup_dead_servers when the voters left keep a
+ *     healthy majority and min_quorum.
  * Loop thread only.
  */
 #ifndef CAIRN_AGENT_SERVERS_H
@@ -43,6 +45,7 @@ struct server {
 	char name[GOSSIP_NAME_MAX + 1];
 	enum serf_status status;
 	bool bootstrap; /* it bootstrapped itself (tag) */
+	uint64_t since; /* ms (uv_now) of its last gossip status change */
 };
 
 struct servers {

@@ -84,6 +84,12 @@ size_t consensus_configuration(const struct consensus *c, const struct consensus
  * cb(data, status) when done; a nonzero return means cb is never called. */
 int consensus_add_voter(struct consensus *c, uint64_t id, const char *address,
 			void (*cb)(void *data, int status), void *data);
+/* Add a server as a non-voter (replicated, not counted in quorums), and
+ * promote one to voter later (autopilot's stabilization). */
+int consensus_add_nonvoter(struct consensus *c, uint64_t id, const char *address,
+			   void (*cb)(void *data, int status), void *data);
+int consensus_promote(struct consensus *c, uint64_t id, void (*cb)(void *data, int status),
+		      void *data);
 int consensus_remove_server(struct consensus *c, uint64_t id, void (*cb)(void *data, int status),
 			    void *data);
 /* Hand leadership to id (0: the most up-to-date voter). */

@@ -4,8 +4,10 @@
  *
  * Model. libraft changes its configuration one step at a time: raft_add puts
  * a server in as a spare, raft_assign(RAFT_VOTER) then catches it up and
- * promotes it (libraft waits for the new server's log before committing the
- * new configuration, which is autopilot's "stable before it votes"),
+ * promotes it (libraft catches the new server's log up before committing the
+ * new configuration). Autopilot's way (agent/servers.c) is one step more: add
+ * it as a non-voter (RAFT_STANDBY: replicated, not counted), and promote it
+ * once it has been healthy for server_stabilization_time;
  * raft_remove takes one out. A struct change carries one request through its
  * steps; only one change is in flight at a time (consensus_changing), which
  * is what libraft accepts. Loop thread only.
@@ -26,7 +28,8 @@ struct change {
 	struct raft_transfer transfer;
 	struct consensus *c;
 	uint64_t id;
-	bool promote; /* add: assign voter after the add committed */
+	bool promote; /* add: assign `role` after the add committed */
+	int role;     /* RAFT_VOTER, or RAFT_STANDBY for a non-voter */
 	void (*cb)(void *data, int status);
 	void *data;
 };
@@ -45,7 +48,7 @@ static void changed(struct raft_change *req, int status)
 	struct consensus *c = ch->c;
 	if (status == 0 && ch->promote && !c->closing) {
 		ch->promote = false;
-		int rv = raft_assign(&c->raft, &ch->req, ch->id, RAFT_VOTER, changed);
+		int rv = raft_assign(&c->raft, &ch->req, ch->id, ch->role, changed);
 		if (rv == 0)
 			return;
 		status = rv;
@@ -59,6 +62,7 @@ static void changed(struct raft_change *req, int status)
 static struct change *begin(struct consensus *c, uint64_t id, void (*cb)(void *, int), void *data)
 {
 	struct change *ch = xcalloc(1, sizeof(*ch));
+	ch->role = RAFT_VOTER;
 	ch->c = c;
 	ch->id = id;
 	ch->cb = cb;
@@ -103,6 +107,43 @@ int consensus_add_voter(struct consensus *c, uint64_t id, const char *address,
 	}
 	c->changing = true;
 	log_info(LOG, "adding server: id=%llx address=%s", (unsigned long long)id, address);
+	return 0;
+}
+
+int consensus_add_nonvoter(struct consensus *c, uint64_t id, const char *address,
+			   void (*cb)(void *data, int status), void *data)
+{
+	int rv = check(c);
+	if (rv)
+		return rv;
+	struct change *ch = begin(c, id, cb, data);
+	ch->role = RAFT_STANDBY;
+	ch->promote = true;
+	rv = raft_add(&c->raft, &ch->req, id, address, changed);
+	if (rv) {
+		free(ch);
+		return consensus_map_raft_err(rv);
+	}
+	c->changing = true;
+	log_info(LOG, "adding server as a non-voter: id=%llx address=%s", (unsigned long long)id,
+		 address);
+	return 0;
+}
+
+int consensus_promote(struct consensus *c, uint64_t id, void (*cb)(void *data, int status),
+		      void *data)
+{
+	int rv = check(c);
+	if (rv)
+		return rv;
+	struct change *ch = begin(c, id, cb, data);
+	rv = raft_assign(&c->raft, &ch->req, id, RAFT_VOTER, changed);
+	if (rv) {
+		free(ch);
+		return consensus_map_raft_err(rv);
+	}
+	c->changing = true;
+	log_info(LOG, "promoting server to voter: id=%llx", (unsigned long long)id);
 	return 0;
 }
 

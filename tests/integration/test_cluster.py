@@ -259,8 +259,19 @@ def test_new_server_catches_up_by_snapshot(tmp_path):
         late.extra_args = [x for x in late.extra_args if x not in ("-bootstrap-expect", "3")]
         made.append(late)
         late.start(wait=False)
-        wait_until(lambda: f"{late.ip}:8300" in s1.get("/v1/status/peers").json(),
-                   timeout=30, interval=0.2, what="n4 a voter")
+
+        def role():
+            for sv in s1.get("/v1/operator/raft/configuration").json()["Servers"]:
+                if sv["Address"] == f"{late.ip}:8300":
+                    return sv["Voter"]
+            return None
+        # autopilot: a non-voter first, a voter after server_stabilization_time
+        wait_until(lambda: role() is not None, timeout=20, interval=0.1, what="n4 added")
+        t_added = time.monotonic()
+        assert role() is False
+        wait_until(lambda: role() is True, timeout=30, interval=0.2, what="n4 a voter")
+        assert time.monotonic() - t_added >= 8  # ServerStabilizationTime 10 s
+        assert f"{late.ip}:8300" in s1.get("/v1/status/peers").json()
 
         def caught_up():
             r = late.get("/v1/kv/snap/", params={"recurse": "", "stale": ""})
