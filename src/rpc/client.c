@@ -15,6 +15,10 @@
 #include <string.h>
 
 #define READ_CHUNK (64 * 1024)
+/* the pool: up to POOL_MAX connections per server; another one opens when
+ * every open one has POOL_BUSY calls in flight */
+#define POOL_MAX  4
+#define POOL_BUSY 32
 /* a server that does not even accept the connection in this time is taken as
  * down: its calls fail as never sent (CAIRN_E_IO), so callers may try another */
 #define CONNECT_MS 1500
@@ -46,6 +50,7 @@ struct rconn {
 	struct buf in;	     /* bytes read, not yet a whole frame */
 	char rbuf[READ_CHUNK];
 	struct rpc_call *calls;
+	size_t ncalls; /* in calls */
 };
 
 struct rpc_client {
@@ -83,6 +88,7 @@ static void call_finish(struct rpc_call *call, int status, const struct rpc_fram
 		call->pprev = NULL;
 	}
 	struct rpc_client *c = call->conn->c;
+	call->conn->ncalls--;
 	call->conn = NULL;
 	rpc_reply_fn cb = call->cb;
 	call->cb = NULL;
@@ -242,9 +248,16 @@ static void connect_timeout(uv_timer_t *t)
 
 static struct rconn *conn_get(struct rpc_client *c, const char *addr)
 {
+	struct rconn *best = NULL;
+	int open = 0;
 	for (struct rconn *k = c->conns; k; k = k->next)
-		if (strcmp(k->addr, addr) == 0)
-			return k;
+		if (strcmp(k->addr, addr) == 0) {
+			open++;
+			if (!best || k->ncalls < best->ncalls)
+				best = k;
+		}
+	if (best && (best->ncalls < POOL_BUSY || open >= POOL_MAX))
+		return best;
 	struct sockaddr_storage sa;
 	if (rpc_addr_parse(addr, false, &sa))
 		return NULL;
@@ -310,6 +323,7 @@ struct rpc_call *rpc_call(struct rpc_client *c, const char *addr, enum rpc_type 
 		call->next->pprev = &call->next;
 	call->pprev = &k->calls;
 	k->calls = call;
+	k->ncalls++;
 	rpc_frame_put(&k->out, type, call->id, payload, len);
 	flush(k);
 	return call;

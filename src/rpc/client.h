@@ -2,8 +2,10 @@
  * The RPC client: calls to servers over their port 8300 (wire.h frames after
  * the mux byte RPC_MUX_CAIRN).
  *
- * Model. One connection per server address, opened on first use and kept;
- * any number of calls in flight on it, matched to answers by request id. A
+ * Model. A pool of up to 4 connections per server address, opened on first
+ * use and kept; another opens when every open one has 32 calls in flight.
+ * Any number of calls in flight on a connection, matched to answers by
+ * request id. A
  * call ends exactly once: with the answer frame, with a transport error
  * (connection refused or lost: CAIRN_E_IO), at its deadline
  * (CAIRN_E_TIMEOUT), or not at all when the caller cancels it (an RPC_CANCEL
