@@ -41,6 +41,7 @@ struct reader {
 	bool has_timer; /* timer initialised (only readers that park have one) */
 	bool timed_out;
 	bool hash_index; /* the index is a hash: block while equal, not while <= */
+	uint64_t restores; /* store_restores when the read started */
 	struct watcher watcher;
 	struct consensus_confirm confirm;
 	uv_timer_t timer;
@@ -130,6 +131,8 @@ static void execute(struct reader *r)
 	reset_response(req);
 	int status = r->query(r->a, req, blocking ? &r->watcher : NULL, &index);
 	bool unchanged = r->hash_index ? index == r->min_index : index <= r->min_index;
+	if (store_restores(r->a->store) != r->restores)
+		unchanged = false; /* a restore: answer now, whatever the index says */
 	if (blocking && unchanged) {
 		reset_response(req);
 		park(r);
@@ -227,6 +230,7 @@ static void read_with(struct api *a, struct http_request *req, api_query_fn quer
 	r->a = a;
 	r->req = req;
 	r->query = query;
+	r->restores = store_restores(a->store);
 	watcher_init(&r->watcher, on_change, r);
 	req->ctx = r;
 	req->cancel = on_cancel;

@@ -363,6 +363,12 @@ int store_restore(struct store *s, const void *data, size_t len)
 	s->index = rs.index;
 	s->floor = rs.floor;
 	atomic_fetch_add_explicit(&s->gen, 1, memory_order_release);
+	s->restores++;
 	watch_reg_fire_all(&s->watch);
 	return 0;
+}
+
+uint64_t store_restores(const struct store *s)
+{
+	return s->restores;
 }

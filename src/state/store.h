@@ -175,5 +175,9 @@ void store_frozen_release(struct store_frozen *f);
 /* Replace the store's contents with a decoded snapshot. On bad input returns
  * CAIRN_E_PARSE/CAIRN_E_VERSION and leaves the store unchanged. Fires all watchers. */
 int store_restore(struct store *s, const void *data, size_t len);
+/* How many restores replaced the store so far: a blocking read parked before
+ * one answers at once, as Consul abandons its state store on restore, since
+ * the restored indexes may be lower than the one it waits to pass. */
+uint64_t store_restores(const struct store *s);
 
 #endif

@@ -87,3 +87,31 @@ def test_cli_errors(agent, tmp_path):
                   env={"CONSUL_HTTP_ADDR": "127.0.0.1:1"})
     assert p.returncode == 1
     assert p.stderr.decode().startswith('Error saving snapshot: Get "http://127.0.0.1:1/v1/snapshot"')
+
+
+def test_restore_wakes_blocking_queries(agents):
+    """A blocking read parked at an index the restore takes the store below
+    answers at once (Consul abandons its state store), instead of waiting out
+    its wait for an index that may never come back."""
+    import threading
+    import time
+    a = agents()
+    a.kv_put("rw/k", "old")
+    snap = a.get("/v1/snapshot").content
+    for i in range(5):
+        a.kv_put(f"rw/more{i}", "x")
+    idx = int(a.get("/v1/kv/rw/k").headers["X-Consul-Index"])
+    out = {}
+
+    def park():
+        t0 = time.monotonic()
+        r = a.get("/v1/kv/rw/k", params={"index": idx, "wait": "30s"}, timeout=40)
+        out["took"], out["status"] = time.monotonic() - t0, r.status_code
+    th = threading.Thread(target=park)
+    th.start()
+    time.sleep(0.5)
+    r = a.put("/v1/snapshot", data=snap)
+    assert r.status_code == 200, r.text
+    th.join(35)
+    assert out["status"] == 200 and out["took"] < 5, out
+    assert a.get("/v1/kv/rw/more0").status_code == 404  # the restore took effect
