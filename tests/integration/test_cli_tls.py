@@ -21,10 +21,11 @@ Consul facts used here (command/tls/..., tlsutil/generate.go):
   -server", "Error reading CA: open <f>: no such file or directory", "Please
   provide the ca", all exit 1.
 
-Usability: cairn agents accept the files in `tls.defaults` (validate), but have
-no HTTPS listener yet, so a real TLS server (openssl s_server) serves the
-generated server certificate and curl verifies it against the generated CA, by
-each name in the certificate, and with a client certificate for mutual TLS.
+Usability: cairn agents accept the files in `tls.defaults` (validate); here a
+real TLS server (openssl s_server) serves the generated server certificate and
+curl verifies it against the generated CA, by each name in the certificate, and
+with a client certificate for mutual TLS. The agent's own HTTPS listener with
+these files is tested in test_https.py.
 """
 
 import os
