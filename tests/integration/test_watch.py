@@ -242,8 +242,6 @@ def test_checks_watch_service_and_state(agent, watches, tmp_path):
 
 
 def test_event_watch(agent, watches, tmp_path):
-    if agent.get("/v1/event/list").status_code == 404:
-        pytest.skip("/v1/event/list is not implemented yet (user events are another issue)")
     name = unique("ev")
     script, out = recorder(tmp_path)
     watches(agent, "-type", "event", "-name", name, PY, script, out)
