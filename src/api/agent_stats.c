@@ -10,15 +10,17 @@
  *   raft      servers only: libraft's indexes and role, hashicorp/raft's
  *             protocol and snapshot version keys (fixed values)
  *   runtime   arch, cpu_count, max_procs, os, version ("cairn X"; no goroutines)
- *   serf_lan  the values of a single-node cluster (members = 1, nothing failed,
- *   serf_wan  queues empty): the gossip layer has no driver yet, so these are
- *             static until it does; serf_wan is shown by servers only
+ *   serf_lan  the gossip pools' counts and clocks (members, failed, left,
+ *   serf_wan  member and event Lamport times, Lifeguard's health score, the
+ *             broadcast queue as intent_queue, Vivaldi resets, encrypted);
+ *             serf_wan is shown by servers only
  *
  * Every value is a string, as in Consul. Loop thread, no state of its own.
  */
 #include "api/api.h"
 
 #include "base/version.h"
+#include "gossip/pool.h"
 #include "local/local.h"
 
 #include <stdio.h>
@@ -132,29 +134,40 @@ static void write_runtime(struct jsonw *j)
 	jsonw_obj_close(j);
 }
 
-static void write_serf(struct api *a, struct jsonw *j, const char *name)
+static void kv_num(struct jsonw *j, const char *k, uint64_t v)
 {
-	static const char *const keys[][2] = {
-	    {"coordinate_resets", "0"},
-	    {"event_queue", "0"},
-	    {"event_time", "1"},
-	    {"failed", "0"},
-	    {"health_score", "0"},
-	    {"intent_queue", "0"},
-	    {"left", "0"},
-	    {"member_time", "1"},
-	    {"members", "1"},
-	    {"query_queue", "0"},
-	    {"query_time", "1"},
-	};
+	char t[32];
+	snprintf(t, sizeof(t), "%llu", (unsigned long long)v);
+	jsonw_kstr(j, k, t);
+}
+
+/* serf's stats of one pool, as Consul names them (sorted). */
+static void write_serf(struct jsonw *j, const char *name, const struct gossip_pool *p)
+{
+	const struct serf *s = gossip_pool_serf(p);
+	uint64_t members = 0, failed = 0, left = 0;
+	for (size_t i = 0, n = s ? serf_count(s) : 0; i < n; i++) {
+		enum serf_status st = serf_at(s, i)->status;
+		members++;
+		failed += st == SERF_FAILED;
+		left += st == SERF_LEFT;
+	}
+	const struct memberlist *ml = gossip_transport_core(&p->t);
+	const struct vivaldi *v = gossip_pool_vivaldi(p);
 	jsonw_key(j, name);
 	jsonw_obj_open(j);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(keys[i][0], "event_time") == 0)
-			jsonw_kstr(j, "encrypted",
-				   a->cfg->encrypt && *a->cfg->encrypt ? "true" : "false");
-		jsonw_kstr(j, keys[i][0], keys[i][1]);
-	}
+	kv_num(j, "coordinate_resets", v ? v->resets : 0);
+	jsonw_kstr(j, "encrypted", keyring_primary(&p->keyring) ? "true" : "false");
+	kv_num(j, "event_queue", 0);
+	kv_num(j, "event_time", s ? serf_event_clock(s) : 0);
+	kv_num(j, "failed", failed);
+	kv_num(j, "health_score", ml ? (uint64_t)memberlist_health_score(ml) : 0);
+	kv_num(j, "intent_queue", ml ? memberlist_queue_len(ml) : 0);
+	kv_num(j, "left", left);
+	kv_num(j, "member_time", s ? serf_member_clock(s) : 0);
+	kv_num(j, "members", members);
+	kv_num(j, "query_queue", 0);
+	kv_num(j, "query_time", 1);
 	jsonw_obj_close(j);
 }
 
@@ -168,8 +181,9 @@ void api_agent_stats_json(struct api *a, struct jsonw *j)
 	if (a->cons)
 		write_raft(a, j);
 	write_runtime(j);
-	write_serf(a, j, "serf_lan");
-	if (a->cons)
-		write_serf(a, j, "serf_wan");
+	if (a->lan)
+		write_serf(j, "serf_lan", a->lan);
+	if (a->wan)
+		write_serf(j, "serf_wan", a->wan);
 	jsonw_obj_close(j);
 }

@@ -400,3 +400,20 @@ def test_leader_reconciles_members_into_the_catalog(agents):
     wait_until(lambda: a.get("/v1/catalog/node/" + c.name).status_code == 404
                or a.get("/v1/catalog/node/" + c.name).json() is None,
                timeout=20, what="c deregistered after leaving")
+
+
+def test_info_serf_sections_count_members(agents):
+    a = agents(args=["-encrypt", KEY1])
+    b = agents(args=["-encrypt", KEY1, "-join", a.ip])
+    all_see([a, b], {a.name: ALIVE, b.name: ALIVE}, 15, "two alive")
+
+    def serf(x, pool="serf_lan"):
+        return x.get("/v1/agent/self").json()["Stats"][pool]
+    lan = serf(a)
+    assert lan["members"] == "2" and lan["failed"] == "0" and lan["encrypted"] == "true"
+    assert int(lan["member_time"]) >= 1 and serf(a, "serf_wan")["members"] == "1"
+    b.kill9()
+    all_see([a], {b.name: FAILED}, 30, "b failed")
+    assert serf(a)["failed"] == "1"
+    out = a.cli("info").stdout.decode()
+    assert "serf_lan:" in out and "\tfailed = 1" in out and "\tmembers = 2" in out
