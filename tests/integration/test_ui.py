@@ -210,5 +210,5 @@ def test_browser_end_to_end(agents, tmp_path):
     assert p.returncode == 0, f"e2e failed (screenshots in {shots}):\n{p.stdout}\n{p.stderr}"
     names = sorted(x.name for x in shots.iterdir())
     for want in ("01-services.png", "03-service-web-critical.png", "04-nodes.png",
-                 "08-kv-cas-conflict.png"):
+                 "08-kv-cas-conflict.png", "08b-kv-json.png", "08c-kv-yaml.png", "08d-kv-hcl.png"):
         assert want in names, names

@@ -200,6 +200,8 @@ async function scenario(page) {
   await page.waitForURL('**/ui/dc1/kv/app/');
   assert((await call('GET', '/v1/kv/app/config')).status === 404, 'deleted through the UI');
 
+  await highlighting(page);
+
   // a folder with keys: recursive delete after a confirmation
   await call('PUT', '/v1/kv/tree/a', 'x');
   await call('PUT', '/v1/kv/tree/sub/b', 'y');
@@ -227,6 +229,158 @@ async function scenario(page) {
   assert(await page.evaluate(() => document.documentElement.scrollWidth <= 380), 'no horizontal scroll at 375px');
   await shot(page, '09-services-phone');
   await page.setViewportSize({width: 1200, height: 800});
+}
+
+// The KV editor's syntax highlighting (assets/highlight.js): JSON, YAML and
+// HCL values are recognised and tokenized, typing re-highlights, the selector
+// overrides the language, markup in values stays text, saving still works,
+// and a 500 KB value highlights quickly.
+async function highlighting(page) {
+  log('kv highlighting');
+  const values = {
+    json: '{"name": "web", "port": 8080, "tags": ["a", "<img src=x onerror=alert(1)>"], "tls": true, "x": null}',
+    yaml: '---\n# service settings\nname: web\nport: 8080\nenabled: yes\ntags:\n  - a\n  - "b"\n',
+    hcl: '# agent\nservice "web" {\n  port = 8080\n  name = "web-${env}"\n  enabled = true\n}\n',
+  };
+  const open = async (lang) => {
+    await call('PUT', `/v1/kv/hl/${lang}`, values[lang]);
+    await page.goto(BASE + `/ui/dc1/kv/hl/${lang}/edit`);
+    await until(async () => await page.inputValue('#kv-value') === values[lang], `${lang} editor loaded`);
+    await page.locator(`.editor pre[data-lang="${lang}"]`).waitFor();
+  };
+  const code = page.locator('#kv-highlight');
+  const spans = async (cls) => code.locator('.' + cls).allInnerTexts();
+  // the overlay's text is the textarea's text, and they wrap the same way
+  const aligned = async () => page.evaluate(() => {
+    const t = document.getElementById('kv-value'), c = document.getElementById('kv-highlight');
+    const pre = c.parentElement;
+    return (c.textContent === t.value || c.textContent === t.value + ' ') && pre.clientWidth === t.clientWidth &&
+      Math.abs(pre.scrollHeight - t.scrollHeight) <= 2 && pre.scrollTop === t.scrollTop;
+  });
+  const saved = async (lang, want) => {
+    await page.click('#kv-save');
+    await page.locator('.notice.saved').waitFor();
+    const e = (await call('GET', `/v1/kv/hl/${lang}`)).json()[0];
+    assert(Buffer.from(e.Value, 'base64').toString() === want, `${lang} saved through the UI`);
+  };
+
+  // JSON
+  await open('json');
+  assert((await spans('tk-key')).includes('"name"'), 'JSON key span');
+  assert((await spans('tk-str')).includes('"web"'), 'JSON string span');
+  assert((await spans('tk-num')).includes('8080'), 'JSON number span');
+  assert((await spans('tk-bool')).includes('true') && (await spans('tk-null')).includes('null'), 'JSON literals');
+  assert((await spans('tk-punct')).includes('{'), 'JSON punctuation');
+  assert(await code.locator('img').count() === 0, 'markup in a value stays text');
+  assert(await page.inputValue('#kv-lang') === 'auto' &&
+    (await page.locator('#kv-lang option[value="auto"]').innerText()) === 'Auto (JSON)', 'auto-detected JSON');
+  assert(await page.evaluate(() => getComputedStyle(document.getElementById('kv-value')).color) === 'rgba(0, 0, 0, 0)',
+    'textarea text is transparent');
+  assert(await aligned(), 'overlay matches the textarea');
+  await page.click('#kv-value');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type(', "retries": 3');
+  await until(async () => (await spans('tk-key')).includes('"retries"'), 'typing re-highlights JSON');
+  await until(aligned, 'overlay follows typing');
+  const json2 = values.json.slice(0, -1) + ', "retries": 3}';
+  assert(await page.inputValue('#kv-value') === json2, 'typed at the end');
+  // a long line wraps identically in both layers
+  await page.fill('#kv-value', JSON.stringify({long: 'word '.repeat(120), list: Array.from({length: 60}, (_, i) => i)}));
+  await until(aligned, 'wrapped long line stays aligned');
+  await page.fill('#kv-value', json2);
+  await until(async () => (await spans('tk-key')).includes('"retries"'), 'back to the edited JSON');
+  await shot(page, '08b-kv-json');
+  await saved('json', json2);
+
+  // YAML
+  await open('yaml');
+  assert((await spans('tk-comment')).includes('# service settings'), 'YAML comment span');
+  assert((await spans('tk-key')).includes('name') && (await spans('tk-key')).includes('tags'), 'YAML key spans');
+  assert((await spans('tk-doc')).includes('---'), 'YAML document marker');
+  assert((await spans('tk-dash')).length === 2, 'YAML list dashes');
+  assert((await spans('tk-bool')).includes('yes') && (await spans('tk-num')).includes('8080'), 'YAML scalars');
+  assert((await spans('tk-str')).includes('"b"'), 'YAML quoted string');
+  await page.click('#kv-value');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('replicas: 3 # scaled');
+  await until(async () => (await spans('tk-comment')).includes('# scaled') &&
+    (await spans('tk-key')).includes('replicas'), 'typing re-highlights YAML');
+  // the selector overrides detection: plain text has no tokens
+  await page.selectOption('#kv-lang', 'plain');
+  await until(async () => await code.locator('span').count() === 0, 'plain text override');
+  assert(await page.getAttribute('.editor pre', 'data-lang') === 'plain', 'override shown');
+  await page.selectOption('#kv-lang', 'auto');
+  await until(async () => (await spans('tk-comment')).length === 2, 'back to auto');
+  await shot(page, '08c-kv-yaml');
+  await saved('yaml', values.yaml + 'replicas: 3 # scaled');
+
+  // HCL
+  await open('hcl');
+  assert((await spans('tk-block')).includes('service'), 'HCL block span');
+  assert((await spans('tk-label')).includes('"web"'), 'HCL label span');
+  assert((await spans('tk-attr')).includes('port'), 'HCL attribute span');
+  assert((await spans('tk-interp')).includes('${env}'), 'HCL interpolation span');
+  assert((await spans('tk-comment')).includes('# agent'), 'HCL comment span');
+  assert((await spans('tk-bool')).includes('true') && (await spans('tk-num')).includes('8080'), 'HCL literals');
+  await page.click('#kv-value');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('check {\n  interval = "10s" // every\n}\n');
+  await until(async () => (await spans('tk-block')).includes('check') &&
+    (await spans('tk-comment')).includes('// every'), 'typing re-highlights HCL');
+  await shot(page, '08d-kv-hcl');
+  await saved('hcl', values.hcl + 'check {\n  interval = "10s" // every\n}\n');
+
+  // a large value (windowed mode: only the lines in view are tokenized)
+  const big = JSON.stringify(Array.from({length: 6000}, (_, i) =>
+    ({id: i, name: `svc-${i}`, ok: i % 2 === 0, v: null, port: 1000 + i})), null, 1);
+  assert(big.length > 400 * 1024 && big.length < 512 * 1024, 'a big value: ' + big.length);
+  await call('PUT', '/v1/kv/hl/big', big);
+  let t0 = Date.now();
+  await page.goto(BASE + '/ui/dc1/kv/hl/big/edit');
+  await until(async () => (await page.inputValue('#kv-value')).length === big.length, 'big value loaded');
+  await page.locator('.editor.big pre[data-lang="json"] .tk-key').first().waitFor();
+  const opened = Date.now() - t0;
+  assert(await code.locator('span').count() < 5000, 'only the visible window is highlighted');
+  // the overlay shows the lines the textarea shows, at the same height
+  const inView = async () => page.evaluate(() => {
+    const t = document.getElementById('kv-value'), c = document.getElementById('kv-highlight');
+    const first = Number(c.parentElement.dataset.first), top = Math.floor(t.scrollTop / 20);
+    const want = t.value.split('\n').slice(top, top + 3).join('\n');
+    const got = c.textContent.split('\n').slice(top - first, top - first + 3).join('\n');
+    // overlay line 0 is textarea line `first`: 1px border, 8px padding
+    const y = c.getBoundingClientRect().top - (t.getBoundingClientRect().top + 1 + 8);
+    return got === want && Math.abs(y - (first * 20 - t.scrollTop)) < 1.5;
+  });
+  assert(await inView(), 'big value: overlay aligned at the top');
+  await page.evaluate(() => { const t = document.getElementById('kv-value'); t.scrollTop = t.scrollHeight / 2 + 7; });
+  await until(inView, 'big value: overlay follows scrolling');
+  await page.click('#kv-value');
+  await page.keyboard.press('Control+End');
+  await until(async () => (await code.innerText()).includes('"id": 5999'), 'window at the end');
+  t0 = Date.now();
+  await page.keyboard.type(' ');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  // (Chromium's own textarea takes ~0.1 s per keystroke at this size, highlighted or not)
+  await page.keyboard.type(',\n "more": 1');
+  await until(async () => (await spans('tk-key')).includes('"more"'), 'typing re-highlights a big value');
+  const typed = Date.now() - t0;
+  await until(inView, 'big value: aligned after typing');
+  await shot(page, '08e-kv-big');
+  // what the overlay adds per keystroke: detect, split into lines, tokenize the window
+  const refresh = await page.evaluate(async () => {
+    const frame = () => new Promise((r) => requestAnimationFrame(r));
+    await frame(); await frame();
+    const t = document.getElementById('kv-value'), t0 = performance.now();
+    for (let i = 0; i < 5; i++) t.dispatchEvent(new Event('input'));
+    return new Promise((r) => requestAnimationFrame(() => r(Math.round(performance.now() - t0))));
+  });
+  log(`${big.length} byte value: opened and highlighted in ${opened} ms; typed and re-highlighted ` +
+    `in ${typed} ms; one re-highlight ${refresh} ms`);
+  assert(opened < 5000 && typed < 6000 && refresh < 500,
+    `a ${big.length} byte value stays responsive (${opened} / ${typed} / ${refresh} ms)`);
+  await call('DELETE', '/v1/kv/hl/?recurse');
 }
 
 // 1,000 services: the list is interactive in under a second.

@@ -19,6 +19,8 @@
  * KV edits are CAS-safe: an edit saves with ?cas=<ModifyIndex read when the
  * editor opened>; when the store refuses (the key changed meanwhile), the
  * editor warns and offers to load the current value. Creating uses ?cas=0.
+ * The value's textarea has a syntax-highlighted copy behind it
+ * (assets/highlight.js: JSON, YAML, HCL, chosen automatically or by a selector).
  */
 (() => {
   'use strict';
@@ -375,8 +377,13 @@
       <form id="kv-form">
         ${creating ? `<p><label>Key or folder (end with /)<br><input type="text" id="kv-key" required
           value="${esc(prefix)}" style="width:100%"></label></p>` : ''}
-        <p><label>Value<br><textarea id="kv-value" spellcheck="false"></textarea></label>
-        <span id="kv-format" class="muted"></span></p>
+        <div class="editor-bar"><label for="kv-value">Value</label>
+          <label class="muted">Highlight <select id="kv-lang" aria-label="Syntax highlighting">
+          <option value="auto">Auto</option><option value="json">JSON</option><option value="yaml">YAML</option>
+          <option value="hcl">HCL</option><option value="plain">Plain text</option></select></label></div>
+        <div class="editor"><pre aria-hidden="true"><code id="kv-highlight"></code></pre><textarea id="kv-value"
+          spellcheck="false" autocapitalize="off" autocomplete="off"></textarea></div>
+        <p><span id="kv-format" class="muted"></span></p>
         <div class="toolbar"><button type="submit" id="kv-save">${creating ? 'Create' : 'Save'}</button>
         ${creating ? '' : '<button type="button" class="danger" id="kv-delete">Delete</button>'}
         ${link(url('kv', enc(creating ? prefix : key.slice(0, key.lastIndexOf('/') + 1))), 'Cancel')}</div>
@@ -392,6 +399,9 @@
       }
     };
     value.addEventListener('input', hint);
+    // the highlighted copy behind the textarea (assets/highlight.js)
+    const hl = window.cairnHighlight ? window.cairnHighlight.attach(value,
+      document.getElementById('kv-highlight'), document.getElementById('kv-lang')) : {refresh() {}};
     const warn = (html, cls = 'warning') => { notice.innerHTML = `<div class="notice ${cls}" role="alert">${html}</div>`; };
     const load = async () => {
       const res = await api(`kv/${enc(key)}`, {signal: ctl.signal});
@@ -401,6 +411,7 @@
       value.value = e.Value === null ? '' : b64decode(e.Value);
       notice.innerHTML = '';
       hint();
+      hl.refresh();
     };
     notice.addEventListener('click', async (ev) => {
       if (ev.target.id === 'kv-reload') await load().catch((e) => setStatus(e.message));
