@@ -4,9 +4,8 @@
 # Usage: bench/gossip.sh [build-dir]
 # FULL=1 adds the pre-seeded runs (tables filled directly instead of N joins
 # through one seed; see "Gossip (simulation)" in docs/benchmarks.md):
-# about 11 CPU-minutes and 2.3 GB peak. FULL=5000 adds N=5000 as well: 6.3 GB
-# peak, and an estimated 25 CPU-minutes per run with the tree's bq_fill (5 min
-# with the early stop described in the same doc section).
+# a few CPU-minutes and 2.3 GB peak. FULL=5000 adds N=5000 as well: 6.3 GB
+# peak and about 5 CPU-minutes per run.
 set -e
 B=${1:-build}
 cmake -S "$(dirname "$0")/.." -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
