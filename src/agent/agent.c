@@ -582,10 +582,34 @@ static int rpc_dns_answer(void *ctx, const uint8_t *q, size_t n, bool tcp, uint8
 	return dns_respond(&ag->dns_view, q, n, tcp, out, out_len) == DNS_REPLY ? 0 : -1;
 }
 
+/* unix_sockets.<key> when a non-empty string (the block's values live as long
+ * as the config). */
+static const char *unix_socket_key(const struct config *c, const char *key)
+{
+	const char *s = json_string_value(json_object_get(c->unix_sockets, key));
+	return s && *s ? s : NULL;
+}
+
+/* One "Started HTTP server" line per listener, as Consul logs them. */
+static void log_http_listeners(char **addrs, int port)
+{
+	for (char **p = addrs; *p; p++)
+		if (strncmp(*p, "unix://", 7) == 0)
+			log_info("agent", "Started HTTP server: address=%s network=unix", *p + 7);
+		else
+			log_info("agent", "Started HTTP server: address=%s:%d network=tcp", *p,
+				 port);
+}
+
+/* HTTP on addresses.http, else client_addr (space-separated; IPs or unix://
+ * sockets with unix_sockets' owner and mode). */
 static int start_http(struct agent *ag, struct buf *err)
 {
 	const struct config *c = &ag->cfg;
 	ag->http_cfg = (struct http_server_config){
+	    .unix_user = unix_socket_key(c, "user"),
+	    .unix_group = unix_socket_key(c, "group"),
+	    .unix_mode = unix_socket_key(c, "mode"),
 	    .max_body = 64u << 20,
 	    .max_conns_per_client = (int)c->http_max_conns_per_client,
 	    .idle_timeout_ms = 0,
@@ -601,16 +625,18 @@ static int start_http(struct agent *ag, struct buf *err)
 		return -1;
 	if (c->ports.http < 0)
 		return 0;
-	char **addrs =
-	    split_addrs(c->client_addr && *c->client_addr ? c->client_addr : "127.0.0.1");
+	const char *list = "127.0.0.1";
+	if (c->addresses.http && *c->addresses.http)
+		list = c->addresses.http;
+	else if (c->client_addr && *c->client_addr)
+		list = c->client_addr;
+	char **addrs = split_addrs(list);
 	struct http_server_config hc = ag->http_cfg;
 	hc.addrs = (const char **)addrs;
 	hc.port = c->ports.http;
 	int rv = http_server_start(&ag->loop, &hc, &ag->http, err);
 	if (rv == 0)
-		for (char **p = addrs; *p; p++)
-			log_info("agent", "Started HTTP server: address=%s:%d network=tcp", *p,
-				 c->ports.http);
+		log_http_listeners(addrs, c->ports.http);
 	free_addrs(addrs);
 	return rv;
 }

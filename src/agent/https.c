@@ -44,7 +44,8 @@ static bool min_tls13(const struct config *c)
 	return v && (strcmp(v, "TLSv1_3") == 0 || strcmp(v, "tls13") == 0);
 }
 
-/* addresses.https else client_addr, space-separated; unix sockets are skipped. */
+/* addresses.https else client_addr, space-separated; IPs or unix:// sockets
+ * (TLS over a socket, as Consul; owner and mode from unix_sockets via base). */
 static char **listen_addrs(const struct config *c)
 {
 	const char *list = c->addresses.https && *c->addresses.https ? c->addresses.https
@@ -53,12 +54,8 @@ static char **listen_addrs(const struct config *c)
 	size_t n = 0;
 	char **out = xcalloc(strlen(list) / 2 + 2, sizeof(char *));
 	char *copy = xstrdup(list), *save = NULL;
-	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		if (strncmp(t, "unix://", 7) == 0)
-			log_warn("agent", "HTTPS on a unix socket is not supported: %s", t);
-		else
-			out[n++] = xstrdup(t);
-	}
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		out[n++] = xstrdup(t);
 	free(copy);
 	return out;
 }
@@ -93,7 +90,9 @@ int agent_https_start(uv_loop_t *loop, const struct config *c,
 	hc.tls = &tls;
 	int rv = addrs[0] ? http_server_start(loop, &hc, out, err) : 0;
 	for (char **p = addrs; *p; p++) {
-		if (rv == 0)
+		if (rv == 0 && strncmp(*p, "unix://", 7) == 0)
+			log_info("agent", "Started HTTPS server: address=%s network=unix", *p + 7);
+		else if (rv == 0)
 			log_info("agent", "Started HTTPS server: address=%s:%d network=tcp", *p,
 				 c->ports.https);
 		free(*p);

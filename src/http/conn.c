@@ -16,6 +16,9 @@
  * resume queue and its held input is parsed from the idle handle, never from
  * inside http_reply, so handlers are not re-entered from their own callbacks.
  *
+ * The socket is TCP or, from a unix:// listener, a pipe: both are used as a
+ * uv_stream_t, and only accept (nodelay, the peer's name) tells them apart.
+ *
  * Reads land in the server's shared buffer and are parsed straight from it;
  * only bytes that cannot be parsed yet are copied into c->in.
  *
@@ -33,6 +36,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,7 +95,7 @@ void conn_abort(struct http_conn *c)
 		}
 		/* else an orphan: http_reply frees it */
 	}
-	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+	uv_close((uv_handle_t *)&c->stream, on_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
 
@@ -107,8 +111,7 @@ static void set_reading(struct http_conn *c, bool on)
 {
 	if (on == c->reading)
 		return;
-	int err = on ? uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb)
-		     : uv_read_stop((uv_stream_t *)&c->tcp);
+	int err = on ? uv_read_start(&c->stream, alloc_cb, read_cb) : uv_read_stop(&c->stream);
 	if (err) {
 		conn_abort(c);
 		return;
@@ -144,7 +147,7 @@ void conn_maybe_shutdown(struct http_conn *c)
 	}
 	c->state = CONN_LINGER;
 	c->shutdown.data = c;
-	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, shutdown_cb) < 0)
+	if (uv_shutdown(&c->shutdown, &c->stream, shutdown_cb) < 0)
 		conn_abort(c);
 }
 
@@ -215,7 +218,7 @@ static void dispatch(struct http_conn *c)
 
 static bool out_blocked(const struct http_conn *c)
 {
-	return c->tcp.write_queue_size + c->out.len > HTTP_OUT_LIMIT;
+	return c->stream.write_queue_size + c->out.len > HTTP_OUT_LIMIT;
 }
 
 /* Parse and dispatch requests from data until one is outstanding or the
@@ -434,10 +437,30 @@ void conn_unblocked(struct http_conn *c)
 		queue_resume(c);
 }
 
+/* A unix socket client's name as Go prints it: "@" for the usual unnamed
+ * client (Consul logs from=@), else the path it bound ('@' for an abstract
+ * name's leading NUL). */
+static void conn_peer_unix(struct http_conn *c)
+{
+	char name[128]; /* more than sun_path */
+	size_t len = sizeof(name) - 1;
+	strcpy(c->peer, "@");
+	if (uv_pipe_getpeername(&c->pipe, name, &len) != 0 || len == 0 || len >= sizeof(name))
+		return;
+	name[len] = '\0';
+	if (name[0] == '\0')
+		name[0] = '@';
+	snprintf(c->peer, sizeof(c->peer), "%s", name);
+}
+
 static void conn_peer(struct http_conn *c)
 {
 	struct sockaddr_storage ss;
 	int len = sizeof(ss);
+	if (c->stream.type == UV_NAMED_PIPE) {
+		conn_peer_unix(c);
+		return;
+	}
 	strcpy(c->peer, "unknown");
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
 		return;
@@ -447,13 +470,16 @@ static void conn_peer(struct http_conn *c)
 		uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
 }
 
-static struct http_conn *conn_new(struct http_server *srv)
+static struct http_conn *conn_new(struct http_server *srv, bool unix_socket)
 {
 	struct http_conn *c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
-	uv_tcp_init(srv->loop, &c->tcp);
+	if (unix_socket)
+		uv_pipe_init(srv->loop, &c->pipe, 0);
+	else
+		uv_tcp_init(srv->loop, &c->tcp);
 	uv_timer_init(srv->loop, &c->timer);
-	c->tcp.data = c->timer.data = c;
+	c->stream.data = c->timer.data = c;
 	c->handles = 2;
 	c->next = srv->conns;
 	if (srv->conns)
@@ -470,16 +496,19 @@ static struct http_conn *conn_new(struct http_server *srv)
 
 void conn_accept(struct http_server *srv, uv_stream_t *listener)
 {
-	struct http_conn *c = conn_new(srv);
-	if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+	bool unix_socket = listener->type == UV_NAMED_PIPE;
+	struct http_conn *c = conn_new(srv, unix_socket);
+	if (uv_accept(listener, &c->stream) != 0) {
 		conn_abort(c);
 		return;
 	}
-	uv_tcp_nodelay(&c->tcp, 1);
+	if (!unix_socket)
+		uv_tcp_nodelay(&c->tcp, 1);
 	conn_peer(c);
 	if (srv->tls)
 		c->tls = tls_conn_new(srv->tls);
-	if (srv->cfg.max_conns_per_client > 0) {
+	/* unix socket clients share no IP: the file's permissions limit them */
+	if (srv->cfg.max_conns_per_client > 0 && !unix_socket) {
 		c->client = server_client_acquire(srv, c->peer);
 		if (!c->client) {
 			log_debug("agent.http", "too many connections from %s", c->peer);

@@ -19,7 +19,8 @@
  * Limits. Header block size (http-parser's limit, 80 KiB: 431 otherwise), a
  * per-request body limit chosen by the on_headers hook (the handler is then called
  * with body_too_large set and should answer 413), and connections per client IP
- * (limits.http_max_conns_per_client: 429 and close beyond it). Requests with
+ * (limits.http_max_conns_per_client: 429 and close beyond it; unix socket
+ * clients, whose peer is "@", are not counted). Requests with
  * `Expect: 100-continue` get "100 Continue" once the body is wanted.
  *
  * HTTPS. With cfg->tls the same server speaks TLS on its listeners (tls.h):
@@ -117,8 +118,12 @@ struct http_tls_config {
 };
 
 struct http_server_config {
-	const char **addrs; /* IP addresses to listen on (NULL-terminated) */
+	const char **addrs; /* IP addresses or "unix:///path" to listen on (NULL-terminated) */
 	int port;
+	/* unix sockets (unix_sockets block, read at start only); NULL or "": leave as is */
+	const char *unix_user;		   /* owner: user name or uid */
+	const char *unix_group;		   /* group: gid (or group name) */
+	const char *unix_mode;		   /* octal permissions, "0600" */
 	const struct http_tls_config *tls; /* serve TLS (read at start only); NULL: plain */
 	size_t max_body;		   /* default body limit; 0 = 4 MiB */
 	int max_conns_per_client;	   /* 0 = unlimited */
@@ -138,7 +143,7 @@ int http_server_start(uv_loop_t *loop, const struct http_server_config *cfg,
  * cb runs when every handle is closed and the server is freed. */
 void http_server_close(struct http_server *srv, void (*cb)(void *arg), void *arg);
 size_t http_server_conn_count(const struct http_server *srv);
-/* Port the first address is bound to (useful with port 0), -1 if none. */
+/* Port the first TCP address is bound to (useful with port 0), -1 if none. */
 int http_server_port(const struct http_server *srv);
 
 /* ---- Injected requests (inject.c) ----

@@ -2,11 +2,14 @@
  * The HTTP server: listeners, per-client connection accounting, shutdown.
  *
  * http_server_start binds one libuv TCP listener per configured address (IPv6
- * ones IPV6ONLY, so "0.0.0.0" and "::" can share a port) and hands accepted
- * sockets to conn.c. Per-client accounting follows hashicorp/go-connlimit as
- * Consul uses it: connections are counted per client IP (text form), and the
- * one that would exceed limits.http_max_conns_per_client gets go-connlimit's
- * 429 reply and is closed; it is not counted.
+ * ones IPV6ONLY, so "0.0.0.0" and "::" can share a port), or a pipe listener
+ * for a "unix:///path" address (listen_unix.c), and hands accepted sockets to
+ * conn.c. Per-client accounting follows hashicorp/go-connlimit as Consul uses
+ * it: connections are counted per client IP (text form), and the one that
+ * would exceed limits.http_max_conns_per_client gets go-connlimit's 429 reply
+ * and is closed; it is not counted. Unix socket clients have no IP and are not
+ * counted (the socket file's permissions decide who may connect); go-connlimit
+ * would put them all under one key and so cap all local clients together.
  *
  * Shutdown (http_server_close) closes the listeners and the idle handle and
  * aborts every connection (cancelling outstanding requests). The server frees
@@ -121,6 +124,16 @@ static void on_connection(uv_stream_t *listener, int status)
 static int listen_one(struct http_server *srv, struct listener *l, const char *addr, int port,
 		      struct buf *errbuf)
 {
+	if (listen_is_unix(addr)) {
+		int err = listen_unix_bind(l, addr, &srv->cfg, errbuf);
+		if (err == 0) {
+			err = uv_listen(&l->stream, 4096, on_connection);
+			if (err && errbuf)
+				buf_printf(errbuf, "listen unix %s: listen: %s", l->name,
+					   uv_strerror(err));
+		}
+		return err;
+	}
 	struct sockaddr_storage ss;
 	bool v6 = strchr(addr, ':') != NULL;
 	snprintf(l->name, sizeof(l->name), v6 ? "[%s]:%d" : "%s:%d", addr, port);
@@ -149,7 +162,6 @@ int http_server_start(uv_loop_t *loop, const struct http_server_config *cfg,
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	srv->loop = loop;
 	srv->cfg = *cfg;
-	srv->cfg.addrs = NULL;
 	srv->cfg.tls = NULL;
 	if (cfg->tls && tls_server_new(cfg->tls, &srv->tls, errbuf) < 0) {
 		free(srv);
@@ -168,8 +180,11 @@ int http_server_start(uv_loop_t *loop, const struct http_server_config *cfg,
 	srv->listeners = xcalloc(n ? n : 1, sizeof(*srv->listeners));
 	for (size_t i = 0; i < n; i++) {
 		struct listener *l = &srv->listeners[i];
-		uv_tcp_init(loop, &l->tcp);
-		l->tcp.data = srv;
+		if (listen_is_unix(cfg->addrs[i]))
+			uv_pipe_init(loop, &l->pipe, 0);
+		else
+			uv_tcp_init(loop, &l->tcp);
+		l->stream.data = srv;
 		srv->nlisteners++;
 		srv->open_handles++;
 		int err = listen_one(srv, l, cfg->addrs[i], cfg->port, errbuf);
@@ -179,6 +194,9 @@ int http_server_start(uv_loop_t *loop, const struct http_server_config *cfg,
 		}
 		log_debug("agent.http", "listening on %s", l->name);
 	}
+	/* only needed while starting */
+	srv->cfg.addrs = NULL;
+	srv->cfg.unix_user = srv->cfg.unix_group = srv->cfg.unix_mode = NULL;
 	*out = srv;
 	return 0;
 }
@@ -190,8 +208,10 @@ void http_server_close(struct http_server *srv, void (*cb)(void *arg), void *arg
 	srv->closing = true;
 	srv->close_cb = cb;
 	srv->close_arg = arg;
-	for (size_t i = 0; i < srv->nlisteners; i++)
-		uv_close((uv_handle_t *)&srv->listeners[i].tcp, on_handle_closed);
+	for (size_t i = 0; i < srv->nlisteners; i++) {
+		uv_close((uv_handle_t *)&srv->listeners[i].stream, on_handle_closed);
+		listen_unix_remove(&srv->listeners[i]);
+	}
 	uv_close((uv_handle_t *)&srv->resume, on_handle_closed);
 	for (struct http_conn *c = srv->conns; c; c = c->next)
 		conn_abort(c);
@@ -206,8 +226,11 @@ int http_server_port(const struct http_server *srv)
 {
 	struct sockaddr_storage ss;
 	int len = sizeof(ss);
-	if (srv->nlisteners == 0 ||
-	    uv_tcp_getsockname(&srv->listeners[0].tcp, (struct sockaddr *)&ss, &len) != 0)
+	size_t i = 0;
+	while (i < srv->nlisteners && srv->listeners[i].stream.type != UV_TCP)
+		i++; /* unix sockets have no port */
+	if (i == srv->nlisteners ||
+	    uv_tcp_getsockname(&srv->listeners[i].tcp, (struct sockaddr *)&ss, &len) != 0)
 		return -1;
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #define HTTP_READ_BUF	  (64 * 1024)	/* the shared read buffer */
@@ -47,7 +48,11 @@ enum conn_state {
 };
 
 struct http_conn {
-	uv_tcp_t tcp;		       /* the socket; data = this */
+	union {			    /* the client's socket; data = this */
+		uv_stream_t stream; /* either kind, for the stream calls */
+		uv_tcp_t tcp;	    /* from a TCP listener */
+		uv_pipe_t pipe;	    /* from a unix socket listener */
+	};
 	uv_timer_t timer;	       /* idle timeout, then drain and linger limits */
 	uv_shutdown_t shutdown;	       /* the write-side shutdown before close */
 	struct http_server *srv;       /* owner */
@@ -69,12 +74,19 @@ struct http_conn {
 	bool reading;		       /* uv_read_start in effect */
 	bool close_after;	       /* no further requests: close after the replies */
 	bool eof;		       /* the client shut its side */
-	char peer[64];		       /* client IP as text */
+	char peer[64];		       /* client IP as text; unix sockets: "@" or its path */
 };
 
 struct listener {
-	uv_tcp_t tcp;  /* data = the server */
-	char name[80]; /* "127.0.0.1:8500", "[::1]:8500" for messages */
+	union { /* data = the server */
+		uv_stream_t stream;
+		uv_tcp_t tcp;	/* an IP address */
+		uv_pipe_t pipe; /* "unix://path" */
+	};
+	char *path;	/* the socket file this listener created (removed at close) */
+	dev_t dev;	/* ... and its identity, so a newer one is left alone */
+	ino_t ino;	/* ditto */
+	char name[128]; /* "127.0.0.1:8500", "[::1]:8500", "/path/x.sock" for messages */
 };
 
 struct http_server {
@@ -118,6 +130,15 @@ void conn_flush_later(struct http_conn *c);
 /* reply.c */
 /* Hand c->out to the socket (uv_try_write, then uv_write for the rest). */
 void conn_flush(struct http_conn *c);
+
+/* listen_unix.c */
+bool listen_is_unix(const char *addr); /* "unix://..." */
+/* Bind l->pipe (initialized) to addr's path, replacing a stale socket file,
+ * and apply cfg's unix_* ownership and mode; errors are described in errbuf. */
+int listen_unix_bind(struct listener *l, const char *addr, const struct http_server_config *cfg,
+		     struct buf *errbuf);
+/* At close: remove the socket file if it is still the one bound. */
+void listen_unix_remove(struct listener *l);
 
 /* server.c */
 struct client *server_client_acquire(struct http_server *srv, const char *ip);
