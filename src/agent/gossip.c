@@ -99,8 +99,10 @@ static void on_user_event(void *ud, struct gossip_pool *p, const struct event *e
 	}
 	struct svc_iter it = {NULL, 0};
 	if (g->local)
-		it.n = local_services(g->local, &it.svcs);
-	if (!event_match_local(e, g->cfg->node_name, next_service, &it)) {
+		it.n = local_services(g->local, &it.svcs); /* the array is ours to free */
+	bool match = event_match_local(e, g->cfg->node_name, next_service, &it);
+	free(it.svcs);
+	if (!match) {
 		log_debug(LOG, "user event %s does not match this node's filters", e->name);
 		return;
 	}
