@@ -236,7 +236,8 @@ int main(int argc, char **argv)
 	else if (argc >= 4 && !strcmp(argv[1], "bw"))
 		bandwidth(atoi(argv[2]), atoi(argv[3]));
 	else {
-		fprintf(stderr, "usage: %s detect N K | fp N LOSS SECS | bw N SECS  [preseed]\n", argv[0]);
+		fprintf(stderr, "usage: %s detect N K | fp N LOSS SECS | bw N SECS  [preseed]\n",
+			argv[0]);
 		return 2;
 	}
 	return 0;

@@ -86,29 +86,29 @@ struct agent {
 	struct http_server *http;
 	/* ports.https (agent/https.h), or NULL */
 	struct http_server *https;
-	struct dns_server *dns;	  /* the DNS interface, NULL when ports.dns < 0 */
-	struct dns_view dns_view; /* the store and &cfg, for dns_respond */
+	struct dns_server *dns;	      /* the DNS interface, NULL when ports.dns < 0 */
+	struct dns_view dns_view;     /* the store and &cfg, for dns_respond */
 	struct dns_remote dns_remote; /* client agents: DNS answered by servers */
-	uint64_t rng;		  /* xorshift64* state for answer shuffles */
+	uint64_t rng;		      /* xorshift64* state for answer shuffles */
 	struct metrics *metrics;
 	struct api api;
 	struct tombstone_gc gc;
 	bool gc_started;
-	struct session_ttl ttl; /* session TTL timers (leader duty) */
-	struct agent_gossip gossip; /* the LAN pool (agent/gossip.h) */
-	struct reconcile reconcile; /* leader: gossip members into the catalog */
-	struct servers servers;	    /* bootstrap_expect, Raft membership */
-	struct rpc_mux *mux;	    /* port 8300: Raft and RPC (servers) */
+	struct session_ttl ttl;			 /* session TTL timers (leader duty) */
+	struct agent_gossip gossip;		 /* the LAN pool (agent/gossip.h) */
+	struct reconcile reconcile;		 /* leader: gossip members into the catalog */
+	struct servers servers;			 /* bootstrap_expect, Raft membership */
+	struct rpc_mux *mux;			 /* port 8300: Raft and RPC (servers) */
 	struct raft_uv_transport raft_transport; /* libraft over the mux */
 	bool raft_transport_inited;
 	struct rpc_server *rpc_server;
-	struct rpc_client *rpc;		 /* calls to servers (forwarding) */
+	struct rpc_client *rpc;		    /* calls to servers (forwarding) */
 	struct http_server_config http_cfg; /* what HTTP and forwarded requests run through */
-	bool leaving;		    /* a graceful leave is under way */
-	bool servers_leader;	    /* leadership the servers module last heard of */
-	bool ttl_started;	    /* ttl must be closed (servers) */
-	struct proposer proposer;   /* where local's catalog writes go (agent/propose.h) */
-	struct leave_waiter *leave_waiter; /* PUT /v1/agent/leave waiting for it */
+	bool leaving;			    /* a graceful leave is under way */
+	bool servers_leader;		    /* leadership the servers module last heard of */
+	bool ttl_started;		    /* ttl must be closed (servers) */
+	struct proposer proposer;	    /* where local's catalog writes go (agent/propose.h) */
+	struct leave_waiter *leave_waiter;  /* PUT /v1/agent/leave waiting for it */
 	uv_prepare_t flush;
 	uv_timer_t tick;
 	uv_signal_t sigint, sigterm, sighup;

@@ -137,8 +137,9 @@ static void retry_joined(struct gossip_pool *p, int joined, const char *err, voi
 	struct agent_pool *ap = of_pool(p);
 	struct agent_gossip *g = ap->g;
 	if (joined > 0) {
-		log_info(LOG, "Join cluster completed. Synced with initial agents: cluster=%s "
-			      "num_agents=%d",
+		log_info(LOG,
+			 "Join cluster completed. Synced with initial agents: cluster=%s "
+			 "num_agents=%d",
 			 ap->label, joined);
 		return;
 	}
@@ -150,8 +151,9 @@ static void retry_joined(struct gossip_pool *p, int joined, const char *err, voi
 		return;
 	}
 	uint64_t wait = ap->retry_interval_ms ? ap->retry_interval_ms : 30000;
-	log_warn(LOG, "Join cluster failed, will retry: cluster=%s retry_interval=%llums "
-		      "error=\"%s\"",
+	log_warn(LOG,
+		 "Join cluster failed, will retry: cluster=%s retry_interval=%llums "
+		 "error=\"%s\"",
 		 ap->label, (unsigned long long)wait, err);
 	uv_timer_start(&ap->retry_timer, retry_tick, wait, 0);
 }
@@ -160,8 +162,8 @@ static void retry_tick(uv_timer_t *t)
 {
 	struct agent_pool *ap = t->data;
 	log_info(LOG, "Joining cluster...: cluster=%s", ap->label);
-	if (gossip_pool_join(&ap->pool, (const char *const *)ap->retry->items, ap->retry->len,
-			     true, retry_joined, NULL))
+	if (gossip_pool_join(&ap->pool, (const char *const *)ap->retry->items, ap->retry->len, true,
+			     retry_joined, NULL))
 		retry_joined(&ap->pool, 0, "cannot join now", NULL);
 }
 
@@ -252,9 +254,9 @@ static int start_pool(struct agent_gossip *g, struct agent_pool *ap, bool wan,
 	};
 	tuning(c, wan, &pc.ml);
 	serf_config_default(&pc.serf);
-	int64_t rt = wan ? c->reconnect_timeout_wan
-			 : c->advertise_reconnect_timeout > 0 ? c->advertise_reconnect_timeout
-							      : c->reconnect_timeout;
+	int64_t rt = wan				  ? c->reconnect_timeout_wan
+		     : c->advertise_reconnect_timeout > 0 ? c->advertise_reconnect_timeout
+							  : c->reconnect_timeout;
 	if (rt > 0)
 		pc.serf.reconnect_timeout = ns_ms(rt);
 	ap->started = true;
@@ -266,8 +268,7 @@ static int start_pool(struct agent_gossip *g, struct agent_pool *ap, bool wan,
 	return 0;
 }
 
-int agent_gossip_start(struct agent_gossip *g, const struct agent_gossip_opts *o,
-		       struct buf *err)
+int agent_gossip_start(struct agent_gossip *g, const struct agent_gossip_opts *o, struct buf *err)
 {
 	memset(g, 0, sizeof(*g));
 	g->loop = o->loop;

@@ -86,8 +86,7 @@ struct agent_gossip_opts {
 };
 
 /* 0, or -1 with err set (close it anyway). */
-int agent_gossip_start(struct agent_gossip *g, const struct agent_gossip_opts *o,
-		       struct buf *err);
+int agent_gossip_start(struct agent_gossip *g, const struct agent_gossip_opts *o, struct buf *err);
 /* Graceful leave of every pool (leave_drain_time), then cb. */
 void agent_gossip_leave(struct agent_gossip *g, agent_gossip_cb cb);
 void agent_gossip_close(struct agent_gossip *g, agent_gossip_cb cb);

@@ -42,16 +42,18 @@ int peers_json_load(const char *raft_dir, struct peers_json *p, struct buf *err)
 		const char *id = json_string_value(json_object_get(e, "id"));
 		const char *addr = json_string_value(json_object_get(e, "address"));
 		if (!id || !addr || !*id || !*addr) {
-			buf_printf(err, "recovery failed to parse peers.json: entry %zu needs "
-					"\"id\" and \"address\" (Raft protocol 3 format)",
+			buf_printf(err,
+				   "recovery failed to parse peers.json: entry %zu needs "
+				   "\"id\" and \"address\" (Raft protocol 3 format)",
 				   i);
 			json_decref(root);
 			peers_json_free(p);
 			return -1;
 		}
 		if (json_is_true(json_object_get(e, "non_voter")))
-			log_warn("agent.server.raft", "peers.json: %s is a non-voter in the file; "
-						      "cairn recovers it as a voter",
+			log_warn("agent.server.raft",
+				 "peers.json: %s is a non-voter in the file; "
+				 "cairn recovers it as a voter",
 				 addr);
 		p->addrs[i] = xstrdup(addr);
 		p->servers[i] = (struct consensus_server){identity_raft_id(id), p->addrs[i]};

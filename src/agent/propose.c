@@ -81,8 +81,7 @@ static void replied(void *data, int status, const struct rpc_frame *f)
 
 static int send_to(struct pending *q, const char *addr)
 {
-	return rpc_call(q->p->rpc, addr, RPC_APPLY, q->cmd.data, q->cmd.len, APPLY_MS, replied,
-			q)
+	return rpc_call(q->p->rpc, addr, RPC_APPLY, q->cmd.data, q->cmd.len, APPLY_MS, replied, q)
 		   ? 0
 		   : CAIRN_E_NOLEADER;
 }

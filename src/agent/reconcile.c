@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG		"agent.leader"
-#define FAILED_OUTPUT	"Agent not live or unreachable"
+#define LOG	      "agent.leader"
+#define FAILED_OUTPUT "Agent not live or unreachable"
 
 static void round_start(struct reconcile *r);
 
@@ -73,7 +73,9 @@ static void register_member(struct reconcile *r, const struct serf_member *m, co
 	const struct cat_node *have = catalog_node(r->store, m->name);
 	const char *id = tags_get(&m->tags, "id");
 	struct cat_node node = {
-	    .id = have ? have->id : id ? id : "",
+	    .id = have ? have->id
+		  : id ? id
+		       : "",
 	    .name = m->name,
 	    .address = ip,
 	    .datacenter = r->cfg->datacenter,

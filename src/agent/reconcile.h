@@ -44,9 +44,9 @@ struct reconcile {
 	const struct config *cfg;
 	uv_timer_t timer;
 	bool started;
-	bool leader;   /* leadership at the last check */
-	int inflight;  /* writes of the current round */
-	bool again;    /* a change arrived during the round */
+	bool leader;  /* leadership at the last check */
+	int inflight; /* writes of the current round */
+	bool again;   /* a change arrived during the round */
 	bool closing;
 };
 

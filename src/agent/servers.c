@@ -16,12 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG	     "agent.server"
-#define PERIOD_MS    5000 /* re-check even without events (failed promotions...) */
-#define ASK_MS	     3000 /* the peers question's deadline */
-#define MAX_SERVERS  64
-
-
+#define LOG	    "agent.server"
+#define PERIOD_MS   5000 /* re-check even without events (failed promotions...) */
+#define ASK_MS	    3000 /* the peers question's deadline */
+#define MAX_SERVERS 64
 
 static void arm(struct servers *s, uint64_t ms);
 
@@ -190,8 +188,9 @@ static bool two_bootstraps(const struct server *all, size_t n, const struct serv
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (&all[i] != cand && all[i].bootstrap) {
-			log_error(LOG, "Two nodes are in bootstrap mode. Only one node should be in "
-				       "bootstrap mode, not adding Raft peer: node=%s other=%s",
+			log_error(LOG,
+				  "Two nodes are in bootstrap mode. Only one node should be in "
+				  "bootstrap mode, not adding Raft peer: node=%s other=%s",
 				  cand->name, all[i].name);
 			return true;
 		}
@@ -254,8 +253,8 @@ static void reconcile_servers(struct servers *s)
 	for (size_t i = 0; i < n; i++) {
 		if (sv[i].status == SERF_ALIVE && !in_config(cm, ncm, sv[i].id, false) &&
 		    !two_bootstraps(sv, n, &sv[i])) {
-			log_info(LOG, "adding server to the Raft configuration: %s (%s)", sv[i].name,
-				 sv[i].address);
+			log_info(LOG, "adding server to the Raft configuration: %s (%s)",
+				 sv[i].name, sv[i].address);
 			consensus_add_nonvoter(s->cons, sv[i].id, sv[i].address, changed, s);
 			return;
 		}

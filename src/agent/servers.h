@@ -56,12 +56,12 @@ struct servers {
 	struct rpc_client *rpc; /* for the peers check (NULL: skip it) */
 	uv_timer_t timer;
 	bool started, closing;
-	bool asking;   /* peers check in flight */
-	int asked;     /* servers the last peers check asked */
-	int answers;   /* of them, those that answered */
-	int pending;   /* answers still expected */
-	bool has_peers; /* a cluster without us exists: start empty */
-	bool join_bootstrap; /* another server bootstrapped us in: bootstrap peers */
+	bool asking;	      /* peers check in flight */
+	int asked;	      /* servers the last peers check asked */
+	int answers;	      /* of them, those that answered */
+	int pending;	      /* answers still expected */
+	bool has_peers;	      /* a cluster without us exists: start empty */
+	bool join_bootstrap;  /* another server bootstrapped us in: bootstrap peers */
 	struct server *peers; /* that configuration */
 	size_t npeers;
 };

@@ -46,10 +46,10 @@ struct api {
 	struct session_ttl *ttl;   /* the leader's session TTL timers (NULL: none) */
 	const struct config *cfg;
 	struct metrics *metrics;
-	uint64_t start_ns;     /* uv_hrtime() at start */
-	const char *node_id;   /* this agent's node ID */
-	const char *advertise; /* this agent's LAN address */
-	uint64_t blocked;      /* requests parked in blocking queries now */
+	uint64_t start_ns;	   /* uv_hrtime() at start */
+	const char *node_id;	   /* this agent's node ID */
+	const char *advertise;	   /* this agent's LAN address */
+	uint64_t blocked;	   /* requests parked in blocking queries now */
 	struct gossip_pool *lan;   /* the LAN gossip pool */
 	struct gossip_pool *wan;   /* the WAN pool (servers), NULL on clients */
 	struct event_ring *events; /* user events for /v1/event/list */

@@ -21,8 +21,7 @@
 #include <string.h>
 
 /* Members of p with a coordinate, optionally only `only`; returns how many. */
-static size_t write_coords(struct jsonw *w, const struct gossip_pool *p, const char *only,
-			   bool lan)
+static size_t write_coords(struct jsonw *w, const struct gossip_pool *p, const char *only, bool lan)
 {
 	const struct serf *s = gossip_pool_serf(p);
 	size_t n = 0;
@@ -45,8 +44,7 @@ static size_t write_coords(struct jsonw *w, const struct gossip_pool *p, const c
 	return n;
 }
 
-static int query_nodes(struct api *a, struct http_request *req, struct watcher *w,
-		       uint64_t *index)
+static int query_nodes(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index)
 {
 	(void)w;
 	const char *only = req->tail && *req->tail ? req->tail : NULL;

@@ -54,9 +54,10 @@ void api_event_fire(void *ctx, struct http_request *req)
 	if (rc == 0) {
 		rc = gossip_pool_fire(a->lan, &e);
 		if (rc)
-			buf_printf(&err, "%s", rc == CAIRN_E_TOOBIG
-						   ? "user event exceeds the gossip message limit"
-						   : cairn_strerror(rc));
+			buf_printf(&err, "%s",
+				   rc == CAIRN_E_TOOBIG
+				       ? "user event exceeds the gossip message limit"
+				       : cairn_strerror(rc));
 	}
 	if (rc) {
 		api_error(req, 500, "%s", buf_cstr(&err));
@@ -71,8 +72,7 @@ void api_event_fire(void *ctx, struct http_request *req)
 	event_free(&e);
 }
 
-static int list_query(struct api *a, struct http_request *req, struct watcher *w,
-		      uint64_t *index)
+static int list_query(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index)
 {
 	const struct event *items[EVENT_RING_SIZE];
 	size_t n = a->events ? event_ring_list(a->events, param(req, "name"), items, index) : 0;

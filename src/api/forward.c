@@ -41,13 +41,13 @@
 #include <string.h>
 #include <strings.h>
 
-#define HOPS_HEADER  "x-cairn-forwarded"
-#define NODE_HEADER  "x-cairn-node" /* the agent the client asked */
-#define MAX_HOPS     2
-#define HOLD_MS	     7000	       /* rpc_hold_timeout */
-#define PLAIN_MS     30000	       /* a request that does not block */
-#define BLOCKING_MS  (11 * 60 * 1000) /* the longest blocking query and its jitter */
-#define MAX_SERVERS  64
+#define HOPS_HEADER "x-cairn-forwarded"
+#define NODE_HEADER "x-cairn-node" /* the agent the client asked */
+#define MAX_HOPS    2
+#define HOLD_MS	    7000	     /* rpc_hold_timeout */
+#define PLAIN_MS    30000	     /* a request that does not block */
+#define BLOCKING_MS (11 * 60 * 1000) /* the longest blocking query and its jitter */
+#define MAX_SERVERS 64
 
 struct fwd {
 	struct api *a;
@@ -68,9 +68,9 @@ static int hops(const struct http_request *req)
 
 static bool hop_by_hop(const char *name)
 {
-	static const char *const skip[] = {"connection",	"keep-alive", "transfer-encoding",
-					   "content-length",	"expect",     "te",
-					   "upgrade",		HOPS_HEADER,  NODE_HEADER};
+	static const char *const skip[] = {"connection",     "keep-alive", "transfer-encoding",
+					   "content-length", "expect",	   "te",
+					   "upgrade",	     HOPS_HEADER,  NODE_HEADER};
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
 		if (strcmp(name, skip[i]) == 0)
 			return true;
@@ -169,7 +169,8 @@ static void replied(void *data, int status, const struct rpc_frame *reply)
 		return;
 	}
 	struct rpc_http_reply r;
-	if (reply->type != RPC_HTTP_REPLY || rpc_http_reply_decode(reply->payload, reply->len, &r)) {
+	if (reply->type != RPC_HTTP_REPLY ||
+	    rpc_http_reply_decode(reply->payload, reply->len, &r)) {
 		answer(f, 500, "rpc error: %s", "malformed reply");
 		return;
 	}
@@ -190,8 +191,7 @@ static bool send_to(struct fwd *f, const char *addr)
 	if (f->ntried < (int)(sizeof(f->tried) / sizeof(f->tried[0])))
 		snprintf(f->tried[f->ntried++], sizeof(f->tried[0]), "%s", addr);
 	uint64_t timeout = http_param_get(f->req, "index") ? BLOCKING_MS : PLAIN_MS;
-	f->call = rpc_call(f->a->rpc, addr, RPC_HTTP, f->raw.data, f->raw.len, timeout, replied,
-			   f);
+	f->call = rpc_call(f->a->rpc, addr, RPC_HTTP, f->raw.data, f->raw.len, timeout, replied, f);
 	return f->call != NULL;
 }
 
@@ -203,7 +203,8 @@ bool api_discovery_stale(const struct api *a, const struct http_request *req)
 	if (max <= 0 || !a->cons || consensus_is_leader(a->cons) ||
 	    !consensus_known_leader(a->cons) || api_has(req, "consistent") ||
 	    (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD) ||
-	    (strncmp(req->path, "/v1/catalog/", 12) != 0 && strncmp(req->path, "/v1/health/", 11) != 0))
+	    (strncmp(req->path, "/v1/catalog/", 12) != 0 &&
+	     strncmp(req->path, "/v1/health/", 11) != 0))
 		return false;
 	return consensus_last_contact_ms(a->cons) <= (uint64_t)(max / 1000000);
 }

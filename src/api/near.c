@@ -58,9 +58,10 @@ void item_list_sort_near(struct item_list *l)
 		return;
 	struct vivaldi_near *v = xcalloc(n, sizeof(*v));
 	for (size_t i = 0; i < n; i++)
-		v[i] = (struct vivaldi_near){.name = l->spans[i].node,
-					     .coord = gossip_pool_coord(l->a->lan, l->spans[i].node),
-					     .item = &l->spans[i]};
+		v[i] =
+		    (struct vivaldi_near){.name = l->spans[i].node,
+					  .coord = gossip_pool_coord(l->a->lan, l->spans[i].node),
+					  .item = &l->spans[i]};
 	vivaldi_sort_near(l->near_src, v, n);
 	struct buf *out = l->w.out;
 	size_t from = l->spans[0].start, to = l->spans[n - 1].end;

@@ -40,7 +40,7 @@ struct reader {
 	bool parked;	/* counted in a->blocked; timer armed */
 	bool has_timer; /* timer initialised (only readers that park have one) */
 	bool timed_out;
-	bool hash_index; /* the index is a hash: block while equal, not while <= */
+	bool hash_index;   /* the index is a hash: block while equal, not while <= */
 	uint64_t restores; /* store_restores when the read started */
 	struct watcher watcher;
 	struct consensus_confirm confirm;

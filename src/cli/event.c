@@ -26,8 +26,7 @@ const char event_usage[] =
 #define O struct event_opts
 const struct flag_def event_flags[] = {
     FLAG_DEF("name", FLAG_STRING, O, name, "Name of the event.", NULL),
-    FLAG_DEF("node", FLAG_STRING, O, node, "Regular expression to filter on node names.",
-	     NULL),
+    FLAG_DEF("node", FLAG_STRING, O, node, "Regular expression to filter on node names.", NULL),
     FLAG_DEF("service", FLAG_STRING, O, service,
 	     "Regular expression to filter on service instances.", NULL),
     FLAG_DEF("tag", FLAG_STRING, O, tag,

@@ -30,15 +30,14 @@ struct members_opts {
 	struct httpc_flags http;
 };
 
-const char members_usage[] =
-    "\nUsage: consul members [options]\n"
-    "\n"
-    "  Outputs the members of a running Consul agent.\n";
+const char members_usage[] = "\nUsage: consul members [options]\n"
+			     "\n"
+			     "  Outputs the members of a running Consul agent.\n";
 
 #define O struct members_opts
 const struct flag_def members_flags[] = {
-    FLAG_DEF("detailed", FLAG_BOOL, O, detailed,
-	     "Provides detailed information about nodes.", NULL),
+    FLAG_DEF("detailed", FLAG_BOOL, O, detailed, "Provides detailed information about nodes.",
+	     NULL),
     FLAG_DEF("segment", FLAG_STRING, O, segment,
 	     "(Enterprise-only) Network segment to list members for. If not set, the "
 	     "default segment is used.",
@@ -61,7 +60,7 @@ const struct flag_def members_flags[] = {
 static const char *status_name(json_int_t st)
 {
 	return st >= SERF_NONE && st <= SERF_FAILED ? serf_status_name((enum serf_status)st)
-						     : "unknown";
+						    : "unknown";
 }
 
 static const char *tag(json_t *m, const char *k)

@@ -64,8 +64,8 @@ int consensus_start(uv_loop_t *loop, struct store *store, const struct consensus
 void consensus_close(struct consensus *c, void (*cb)(void *arg), void *arg);
 /* With hold_start: bootstrap these voters (n > 0, pristine state only) and
  * start; n == 0 starts without bootstrapping (a leader will add us). */
-int consensus_bootstrap_start(struct consensus *c, const struct consensus_server *servers,
-			      size_t n, struct buf *err);
+int consensus_bootstrap_start(struct consensus *c, const struct consensus_server *servers, size_t n,
+			      struct buf *err);
 bool consensus_started(const struct consensus *c);
 /* No Raft state in dir yet (bootstrap_expect decides only for pristine servers). */
 bool consensus_pristine(const char *dir);

@@ -96,8 +96,9 @@ int consensus_add_voter(struct consensus *c, uint64_t id, const char *address,
 			s = &c->raft.configuration.servers[i];
 	if (s) {
 		ch->promote = false;
-		rv = s->role == RAFT_VOTER ? RAFT_BADROLE
-					   : raft_assign(&c->raft, &ch->req, id, RAFT_VOTER, changed);
+		rv = s->role == RAFT_VOTER
+			 ? RAFT_BADROLE
+			 : raft_assign(&c->raft, &ch->req, id, RAFT_VOTER, changed);
 	} else {
 		rv = raft_add(&c->raft, &ch->req, id, address, changed);
 	}
@@ -203,11 +204,11 @@ size_t consensus_configuration(const struct consensus *c, const struct consensus
 	m->members = xrealloc(m->members, (conf->n + 1) * sizeof(*m->members));
 	for (unsigned i = 0; i < conf->n; i++) {
 		const struct raft_server *s = &conf->servers[i];
-		m->members[i] = (struct consensus_member){
-		    s->id, s->address,
-		    s->role == RAFT_VOTER     ? CONSENSUS_VOTER
-		    : s->role == RAFT_STANDBY ? CONSENSUS_NONVOTER
-					      : CONSENSUS_SPARE};
+		m->members[i] =
+		    (struct consensus_member){s->id, s->address,
+					      s->role == RAFT_VOTER	? CONSENSUS_VOTER
+					      : s->role == RAFT_STANDBY ? CONSENSUS_NONVOTER
+									: CONSENSUS_SPARE};
 	}
 	*out = m->members;
 	return conf->n;

@@ -188,8 +188,7 @@ static int setup(struct consensus *c, const struct consensus_config *cfg, struct
 }
 
 /* A configuration of these servers, all voters (close it either way). */
-static int voters(const struct consensus_server *servers, size_t n,
-		  struct raft_configuration *conf)
+static int voters(const struct consensus_server *servers, size_t n, struct raft_configuration *conf)
 {
 	raft_configuration_init(conf);
 	int rv = 0;
@@ -245,8 +244,8 @@ static int start_raft(struct consensus *c, struct buf *err)
 	return 0;
 }
 
-int consensus_bootstrap_start(struct consensus *c, const struct consensus_server *servers,
-			      size_t n, struct buf *err)
+int consensus_bootstrap_start(struct consensus *c, const struct consensus_server *servers, size_t n,
+			      struct buf *err)
 {
 	if (c->closing || c->started)
 		return CAIRN_E_INVAL;

@@ -130,8 +130,8 @@ static void remote_servfail(struct dns_server *srv, struct udp_listener *l,
 	uint8_t out[DNS_UDP_PLAIN];
 	size_t n = 0;
 	/* the header and question fit: they came in one datagram or message */
-	if (len <= sizeof(out) && dns_respond_error(pkt, len, 2 /* SERVFAIL */, out, &n) ==
-					 DNS_REPLY)
+	if (len <= sizeof(out) &&
+	    dns_respond_error(pkt, len, 2 /* SERVFAIL */, out, &n) == DNS_REPLY)
 		remote_send(srv, l, peer, c, out, n);
 }
 

@@ -92,23 +92,23 @@ struct dns_worker;
 struct remote;
 
 struct dns_server {
-	uv_loop_t *loop;	     /* the agent's */
-	struct dns_cache *cache;     /* UDP answers (cache.h), shared with the worker */
-	struct dns_worker *worker;   /* the UDP worker thread (worker.c), NULL when none */
-	bool shared_udp;	     /* UDP sockets bound with SO_REUSEPORT for the worker */
-	struct dns_view view;	     /* what answers are built from */
-	struct dns_recursor rec;     /* relays for names outside the domains */
-	struct udp_listener *udp;    /* one per address */
-	size_t nudp;		     /* initialised entries of udp */
-	struct tcp_listener *tcp;    /* one per address */
-	size_t ntcp;		     /* initialised entries of tcp */
-	struct tconn *conns;	     /* every connection not yet freed */
-	size_t nconns;		     /* length of conns */
-	uint8_t *rbuf;		     /* UDP_BATCH * UDP_DGRAM: datagrams land here */
-	uint8_t *out;		     /* DNS_MSG_MAX: replies are built here */
-	struct udp_batch batch;	     /* replies waiting for the end of a batch */
-	int handles;		     /* listeners not yet closed */
-	bool rec_open;		     /* the recursor is not closed yet */
+	uv_loop_t *loop;	   /* the agent's */
+	struct dns_cache *cache;   /* UDP answers (cache.h), shared with the worker */
+	struct dns_worker *worker; /* the UDP worker thread (worker.c), NULL when none */
+	bool shared_udp;	   /* UDP sockets bound with SO_REUSEPORT for the worker */
+	struct dns_view view;	   /* what answers are built from */
+	struct dns_recursor rec;   /* relays for names outside the domains */
+	struct udp_listener *udp;  /* one per address */
+	size_t nudp;		   /* initialised entries of udp */
+	struct tcp_listener *tcp;  /* one per address */
+	size_t ntcp;		   /* initialised entries of tcp */
+	struct tconn *conns;	   /* every connection not yet freed */
+	size_t nconns;		   /* length of conns */
+	uint8_t *rbuf;		   /* UDP_BATCH * UDP_DGRAM: datagrams land here */
+	uint8_t *out;		   /* DNS_MSG_MAX: replies are built here */
+	struct udp_batch batch;	   /* replies waiting for the end of a batch */
+	int handles;		   /* listeners not yet closed */
+	bool rec_open;		   /* the recursor is not closed yet */
 	/* client agents: in-domain questions go to a server (server.h) */
 	void *(*remote_ask)(void *ctx, const uint8_t *q, size_t n, bool tcp,
 			    void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);

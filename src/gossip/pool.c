@@ -105,7 +105,7 @@ static void pool_member_event(void *ud, enum serf_event_type t, const struct ser
 {
 	struct gossip_pool *p = ud;
 	static const char *const what[] = {
-	    [SERF_EV_JOIN] = "member joined",   [SERF_EV_LEAVE] = "member left",
+	    [SERF_EV_JOIN] = "member joined",	[SERF_EV_LEAVE] = "member left",
 	    [SERF_EV_FAILED] = "member failed", [SERF_EV_UPDATE] = "member updated",
 	    [SERF_EV_REAP] = "member reaped",
 	};
@@ -187,8 +187,7 @@ static void arm(struct gossip_pool *p)
 
 /* ---- start ---- */
 
-static int setup_keyring(struct gossip_pool *p, const struct gossip_pool_config *c,
-			 struct buf *err)
+static int setup_keyring(struct gossip_pool *p, const struct gossip_pool_config *c, struct buf *err)
 {
 	char msg[KEYRING_ERR_MAX] = "", warn[KEYRING_ERR_MAX] = "";
 	bool no_file = c->disable_keyring_file || !c->data_dir;
@@ -203,8 +202,7 @@ static int setup_keyring(struct gossip_pool *p, const struct gossip_pool_config 
 	return 0;
 }
 
-static int open_snapshot(struct gossip_pool *p, const struct gossip_pool_config *c,
-			 struct buf *err)
+static int open_snapshot(struct gossip_pool *p, const struct gossip_pool_config *c, struct buf *err)
 {
 	if (!c->data_dir)
 		return 0;

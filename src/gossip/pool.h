@@ -60,12 +60,11 @@ struct gossip_pool_config {
 	void (*user_event)(void *ud, struct gossip_pool *p, const struct event *e);
 };
 
-typedef void (*gossip_pool_join_cb)(struct gossip_pool *p, int joined, const char *err,
-				    void *data);
+typedef void (*gossip_pool_join_cb)(struct gossip_pool *p, int joined, const char *err, void *data);
 typedef void (*gossip_pool_cb)(struct gossip_pool *p);
 
-struct gossip_pool_join; /* pool_join.c: one join in flight */
-struct pending_bcast;	 /* pool.c */
+struct gossip_pool_join;   /* pool_join.c: one join in flight */
+struct pending_bcast;	   /* pool.c */
 struct pool_keyring_state; /* pool_keyring.c */
 
 /* Private to pool*.c; public so the caller owns the memory. */

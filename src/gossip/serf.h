@@ -222,8 +222,8 @@ struct serf_snapshot_replay {
 	struct gaddr *addrs;
 	size_t n;
 	uint64_t clock, event_clock;
-	bool left;	 /* ended with "leave" */
-	size_t skipped;	 /* lines that did not parse */
+	bool left;	/* ended with "leave" */
+	size_t skipped; /* lines that did not parse */
 };
 void serf_snapshot_replay_free(struct serf_snapshot_replay *r);
 

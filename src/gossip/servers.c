@@ -18,7 +18,8 @@ size_t gossip_servers(const struct gossip_pool *p, const char *dc, bool alive_on
 		const char *mdc = tags_get(&m->tags, "dc");
 		const char *id = tags_get(&m->tags, "id");
 		const char *port = tags_get(&m->tags, "port");
-		if (!role || strcmp(role, "consul") || !id || !port || (dc && mdc && strcmp(dc, mdc)))
+		if (!role || strcmp(role, "consul") || !id || !port ||
+		    (dc && mdc && strcmp(dc, mdc)))
 			continue;
 		if (alive_only && m->status != SERF_ALIVE)
 			continue;

@@ -157,8 +157,8 @@ int http_server_port(const struct http_server *srv);
  * NULL with *status 0 when done already ran (the handler answered at once),
  * or NULL with *status set (400: the bytes are not one complete request; 413:
  * the body is over the server's limit) and done never called. */
-struct http_request *http_inject(const struct http_server_config *cfg, const char *raw,
-				 size_t len, const char *peer,
+struct http_request *http_inject(const struct http_server_config *cfg, const char *raw, size_t len,
+				 const char *peer,
 				 void (*done)(void *ctx, struct http_request *req), void *ctx,
 				 int *status);
 /* The caller no longer wants the answer (its RPC connection went away): the

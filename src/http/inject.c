@@ -12,8 +12,8 @@
 
 #define DEFAULT_MAX_BODY (4u << 20)
 
-struct http_request *http_inject(const struct http_server_config *cfg, const char *raw,
-				 size_t len, const char *peer,
+struct http_request *http_inject(const struct http_server_config *cfg, const char *raw, size_t len,
+				 const char *peer,
 				 void (*done)(void *ctx, struct http_request *req), void *ctx,
 				 int *status)
 {

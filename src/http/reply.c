@@ -99,7 +99,7 @@ void http_reply(struct http_request *req)
 {
 	struct req_impl *r = req_impl(req);
 	if (r->cancelling)
-		return; /* called from its own cancel hook: freed by the caller */
+		return;	      /* called from its own cancel hook: freed by the caller */
 	if (r->inject_done) { /* inject.c: the response goes back over RPC */
 		if (r->inject_answered)
 			*r->inject_answered = true;

@@ -44,7 +44,7 @@ struct rconn {
 	uv_timer_t connect_timer;
 	uv_write_t write;
 	bool connected, closing, writing;
-	int handles; /* tcp and connect_timer, until both are closed */
+	int handles;	     /* tcp and connect_timer, until both are closed */
 	struct buf out;	     /* frames waiting for the socket */
 	struct buf inflight; /* frames being written */
 	struct buf in;	     /* bytes read, not yet a whole frame */

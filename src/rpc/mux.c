@@ -132,8 +132,7 @@ static void on_connection(uv_stream_t *l, int status)
 	uv_timer_start(&p->timer, first_byte_timeout, RPC_MUX_FIRST_MS, 0);
 }
 
-int rpc_mux_start(struct rpc_mux **out, uv_loop_t *loop, const char *ip, int port,
-		  struct buf *err)
+int rpc_mux_start(struct rpc_mux **out, uv_loop_t *loop, const char *ip, int port, struct buf *err)
 {
 	struct rpc_mux *m = xcalloc(1, sizeof(*m));
 	*out = m;

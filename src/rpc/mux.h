@@ -33,8 +33,7 @@ typedef void (*rpc_mux_fn)(void *ud, uv_tcp_t *conn, const uint8_t *rest, size_t
 struct rpc_mux;
 
 /* Bind ip:port and listen. 0, or -1 with a message in err (rpc_mux_close it). */
-int rpc_mux_start(struct rpc_mux **out, uv_loop_t *loop, const char *ip, int port,
-		  struct buf *err);
+int rpc_mux_start(struct rpc_mux **out, uv_loop_t *loop, const char *ip, int port, struct buf *err);
 /* Register (fn) or remove (NULL) the handler of one first byte. */
 void rpc_mux_handle(struct rpc_mux *m, uint8_t kind, rpc_mux_fn fn, void *ud);
 /* Stop listening and drop connections not handed over yet; frees itself once

@@ -211,8 +211,8 @@ static void run_apply(struct sconn *k, const struct rpc_frame *f)
 		return;
 	}
 	if (!consensus_is_leader(c)) {
-		send_error(k, f->id, consensus_known_leader(c) ? CAIRN_E_NOTLEADER
-							       : CAIRN_E_NOLEADER,
+		send_error(k, f->id,
+			   consensus_known_leader(c) ? CAIRN_E_NOTLEADER : CAIRN_E_NOLEADER,
 			   consensus_leader_address(c));
 		return;
 	}
@@ -288,8 +288,8 @@ static void consume(struct sconn *k)
 		size_t avail = k->in.len - off;
 		long need = rpc_frame_need(p, avail);
 		struct rpc_frame f;
-		if (need < 0 || (need > 0 && (size_t)need <= avail &&
-				 rpc_frame_decode(p, (size_t)need, &f))) {
+		if (need < 0 ||
+		    (need > 0 && (size_t)need <= avail && rpc_frame_decode(p, (size_t)need, &f))) {
 			log_warn(LOG, "bad frame from %s: closing", k->peer);
 			conn_close(k);
 			return;
@@ -386,8 +386,8 @@ static void on_mux(void *ud, uv_tcp_t *tcp, const uint8_t *rest, size_t n)
 }
 
 struct rpc_server *rpc_server_start(uv_loop_t *loop, struct rpc_mux *mux,
-				    const struct http_server_config *http,
-				    struct consensus *cons, rpc_dns_fn dns, void *dns_ctx)
+				    const struct http_server_config *http, struct consensus *cons,
+				    rpc_dns_fn dns, void *dns_ctx)
 {
 	struct rpc_server *s = xcalloc(1, sizeof(*s));
 	s->dns = dns;

@@ -37,8 +37,8 @@ typedef int (*rpc_dns_fn)(void *ctx, const uint8_t *q, size_t n, bool tcp, uint8
 			  size_t *out_len);
 
 struct rpc_server *rpc_server_start(uv_loop_t *loop, struct rpc_mux *mux,
-				    const struct http_server_config *http,
-				    struct consensus *cons, rpc_dns_fn dns, void *dns_ctx);
+				    const struct http_server_config *http, struct consensus *cons,
+				    rpc_dns_fn dns, void *dns_ctx);
 /* Stop taking connections, cancel every request in flight, close
  * connections; frees itself once they are closed. NULL-safe. */
 void rpc_server_close(struct rpc_server *s);

@@ -59,7 +59,7 @@ struct store {
 	struct sess_table sess; /* sessions (session_int.h) */
 	struct pq_table pq;	/* prepared queries (query_int.h) */
 	_Atomic uint64_t gen;	/* store_generation: bumped by every commit/abort/restore */
-	uint64_t restores; /* store_restores: snapshot restores so far */
+	uint64_t restores;	/* store_restores: snapshot restores so far */
 };
 
 /* A new live entry (refs 1). session NULL: unlocked; val NULL: no value. */

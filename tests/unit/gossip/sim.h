@@ -93,8 +93,7 @@ struct sim {
 	 * outside the core (so it may call memberlist_* functions; the node's
 	 * timer is re-armed after it). */
 	void (*on_local_state)(struct sim *s, int node, bool join, struct buf *out);
-	void (*on_merge_state)(struct sim *s, int node, const uint8_t *data, size_t len,
-			       bool join);
+	void (*on_merge_state)(struct sim *s, int node, const uint8_t *data, size_t len, bool join);
 	void (*after_step)(struct sim *s, int node);
 };
 

@@ -48,7 +48,7 @@ static void test_frame_refusals(void **state)
 	assert_int_equal(rpc_frame_decode(p, b.len, &f), CAIRN_E_PARSE);
 	p[5] = 99;
 	assert_int_equal(rpc_frame_decode(p, b.len, &f), CAIRN_E_PARSE);
-	static const uint8_t tiny[] = {0, 0, 0, 9};  /* shorter than the header */
+	static const uint8_t tiny[] = {0, 0, 0, 9};    /* shorter than the header */
 	static const uint8_t huge[] = {0x7f, 0, 0, 0}; /* over RPC_FRAME_MAX */
 	assert_int_equal(rpc_frame_need(tiny, 4), -1);
 	assert_int_equal(rpc_frame_need(huge, 4), -1);
