@@ -222,32 +222,43 @@ static int read_file(const char *path, struct buf *out)
 	return bad ? -1 : 0;
 }
 
+/* The archive named by the one positional argument, read and checked: 0 with
+ * data (free it) and its metadata, or 1 after printing why (a bad archive's
+ * reason after bad_prefix). */
+static int load_archive(int argc, char **argv, int rest, struct buf *data, struct archive_meta *m,
+			const char *bad_prefix)
+{
+	const char *file = file_arg(argc, argv, rest);
+	if (!file)
+		return 1;
+	if (read_file(file, data) < 0) {
+		cli_error("Error opening snapshot file: open %s: %s", file, go_strerror(errno));
+		buf_free(data);
+		return 1;
+	}
+	const void *state;
+	size_t slen;
+	const char *why = NULL;
+	if (archive_decode(data->data, data->len, m, &state, &slen, &why) != 0) {
+		cli_error("%s%s", bad_prefix, why);
+		buf_free(data);
+		return 1;
+	}
+	return 0;
+}
+
 int snapshot_restore_main(int argc, char **argv)
 {
 	struct snapshot_opts o = {0};
 	int rest;
 	if (flags_parse(snapshot_restore_flags, &o, argc, argv, 1, &rest) < 0)
 		return 1;
-	const char *file = file_arg(argc, argv, rest);
-	if (!file)
-		return 1;
 	struct buf data = BUF_INIT;
-	if (read_file(file, &data) < 0) {
-		cli_error("Error opening snapshot file: open %s: %s", file, go_strerror(errno));
-		buf_free(&data);
-		return 1;
-	}
 	struct archive_meta m;
-	const void *state;
-	size_t slen;
-	const char *why = NULL;
-	if (archive_decode(data.data, data.len, &m, &state, &slen, &why) != 0) {
-		cli_error("Error restoring snapshot: failed to read snapshot file: failed "
-			  "checking integrity of snapshot: %s",
-			  why);
-		buf_free(&data);
+	if (load_archive(argc, argv, rest, &data, &m,
+			 "Error restoring snapshot: failed to read snapshot file: failed "
+			 "checking integrity of snapshot: "))
 		return 1;
-	}
 	struct httpc c;
 	if (kv_client(&c, &o.http) < 0) {
 		buf_free(&data);
@@ -277,24 +288,10 @@ int snapshot_inspect_main(int argc, char **argv)
 	int rest;
 	if (flags_parse(snapshot_inspect_flags, &o, argc, argv, 1, &rest) < 0)
 		return 1;
-	const char *file = file_arg(argc, argv, rest);
-	if (!file)
-		return 1;
 	struct buf data = BUF_INIT;
-	if (read_file(file, &data) < 0) {
-		cli_error("Error opening snapshot file: open %s: %s", file, go_strerror(errno));
-		buf_free(&data);
-		return 1;
-	}
 	struct archive_meta m;
-	const void *state;
-	size_t slen;
-	const char *why = NULL;
-	if (archive_decode(data.data, data.len, &m, &state, &slen, &why) != 0) {
-		cli_error("Error extracting snapshot data: %s", why);
-		buf_free(&data);
+	if (load_archive(argc, argv, rest, &data, &m, "Error extracting snapshot data: "))
 		return 1;
-	}
 	struct buf id = BUF_INIT;
 	archive_id(&m, &id);
 	cli_info("%-14s%s", " ID", buf_cstr(&id));
