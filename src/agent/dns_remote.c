@@ -33,9 +33,8 @@ void *dns_remote_ask(void *ctx, const uint8_t *q, size_t n, bool tcp,
 		     void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok)
 {
 	struct dns_remote *r = ctx;
-	struct gossip_server sv[64];
-	size_t ns = gossip_servers(r->lan, r->cfg->datacenter, true, sv, 64);
-	if (!ns)
+	char addr[96];
+	if (!gossip_server_pick(r->lan, r->cfg->datacenter, addr, sizeof(addr)))
 		return NULL;
 	struct ask *a = xmalloc(sizeof(*a));
 	a->done = done;
@@ -43,7 +42,7 @@ void *dns_remote_ask(void *ctx, const uint8_t *q, size_t n, bool tcp,
 	uint8_t *p = xmalloc(n + 1);
 	p[0] = tcp ? 1 : 0;
 	memcpy(p + 1, q, n);
-	a->call = rpc_call(r->rpc, sv[random() % ns].rpc, RPC_DNS, p, n + 1, ASK_MS, replied, a);
+	a->call = rpc_call(r->rpc, addr, RPC_DNS, p, n + 1, ASK_MS, replied, a);
 	free(p);
 	if (!a->call) {
 		free(a);

@@ -97,12 +97,8 @@ int agent_propose(void *ctx, const struct buf *cmd, consensus_apply_cb cb, void 
 		if (!*leader)
 			return CAIRN_E_NOLEADER;
 		snprintf(addr, sizeof(addr), "%s", leader);
-	} else {
-		struct gossip_server sv[64];
-		size_t n = gossip_servers(p->lan, p->cfg->datacenter, true, sv, 64);
-		if (!n)
-			return CAIRN_E_NOLEADER; /* no known server yet: the next round retries */
-		snprintf(addr, sizeof(addr), "%s", sv[random() % n].rpc);
+	} else if (!gossip_server_pick(p->lan, p->cfg->datacenter, addr, sizeof(addr))) {
+		return CAIRN_E_NOLEADER; /* no known server yet: the next round retries */
 	}
 	struct pending *q = xcalloc(1, sizeof(*q));
 	q->p = p;

@@ -80,10 +80,6 @@ struct consensus_member {
 };
 /* The current configuration; *out borrowed until the next call. */
 size_t consensus_configuration(const struct consensus *c, const struct consensus_member **out);
-/* Add a server and make it a voter once it caught up (libraft's promotion).
- * cb(data, status) when done; a nonzero return means cb is never called. */
-int consensus_add_voter(struct consensus *c, uint64_t id, const char *address,
-			void (*cb)(void *data, int status), void *data);
 /* Add a server as a non-voter (replicated, not counted in quorums), and
  * promote one to voter later (autopilot's stabilization). */
 int consensus_add_nonvoter(struct consensus *c, uint64_t id, const char *address,

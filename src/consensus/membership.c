@@ -1,17 +1,15 @@
 /*
  * Raft configuration changes (consensus.h, "membership"): the leader adds
- * servers as voters, removes them and hands leadership over.
+ * servers, promotes them, removes them and hands leadership over.
  *
- * Model. libraft changes its configuration one step at a time: raft_add puts
- * a server in as a spare, raft_assign(RAFT_VOTER) then catches it up and
- * promotes it (libraft catches the new server's log up before committing the
- * new configuration). Autopilot's way (agent/servers.c) is one step more: add
- * it as a non-voter (RAFT_STANDBY: replicated, not counted), and promote it
- * once it has been healthy for server_stabilization_time;
- * raft_remove takes one out. A struct change carries one request through its
- * steps; only one change is in flight at a time (consensus_changing), which
- * is what libraft accepts. Loop thread only.
- */
+ * Model. libraft changes its configuration one step at a time. A new server
+ * comes in as autopilot adds it (agent/servers.c): raft_add puts it in as a
+ * spare, raft_assign(RAFT_STANDBY) makes it a non-voter that is replicated
+ * but not counted; once it has been healthy for server_stabilization_time,
+ * consensus_promote's raft_assign(RAFT_VOTER) catches its log up and makes it
+ * a voter. raft_remove takes one out. A struct change carries one request
+ * through its steps; only one change is in flight at a time
+ * (consensus_changing), which is what libraft accepts. Loop thread only. */
 #include "consensus/node_int.h"
 
 #include "base/alloc.h"
@@ -78,37 +76,6 @@ static int check(const struct consensus *c)
 	if (raft_state((struct raft *)&c->raft) != RAFT_LEADER)
 		return CAIRN_E_NOTLEADER;
 	return c->changing ? CAIRN_E_BUSY : 0;
-}
-
-int consensus_add_voter(struct consensus *c, uint64_t id, const char *address,
-			void (*cb)(void *data, int status), void *data)
-{
-	int rv = check(c);
-	if (rv)
-		return rv;
-	struct change *ch = begin(c, id, cb, data);
-	ch->promote = true;
-	/* a server already present (as a spare after a failed promotion) only
-	 * needs the promotion */
-	const struct raft_server *s = NULL;
-	for (unsigned i = 0; i < c->raft.configuration.n; i++)
-		if (c->raft.configuration.servers[i].id == id)
-			s = &c->raft.configuration.servers[i];
-	if (s) {
-		ch->promote = false;
-		rv = s->role == RAFT_VOTER
-			 ? RAFT_BADROLE
-			 : raft_assign(&c->raft, &ch->req, id, RAFT_VOTER, changed);
-	} else {
-		rv = raft_add(&c->raft, &ch->req, id, address, changed);
-	}
-	if (rv) {
-		free(ch);
-		return consensus_map_raft_err(rv);
-	}
-	c->changing = true;
-	log_info(LOG, "adding server: id=%llx address=%s", (unsigned long long)id, address);
-	return 0;
 }
 
 int consensus_add_nonvoter(struct consensus *c, uint64_t id, const char *address,

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t gossip_servers(const struct gossip_pool *p, const char *dc, bool alive_only,
@@ -33,4 +34,13 @@ size_t gossip_servers(const struct gossip_pool *p, const char *dc, bool alive_on
 			 port);
 	}
 	return n;
+}
+
+bool gossip_server_pick(const struct gossip_pool *p, const char *dc, char *out, size_t cap)
+{
+	struct gossip_server sv[64];
+	size_t n = gossip_servers(p, dc, true, sv, 64);
+	if (n)
+		snprintf(out, cap, "%s", sv[(size_t)random() % n].rpc);
+	return n > 0;
 }

@@ -24,4 +24,8 @@ struct gossip_server {
 size_t gossip_servers(const struct gossip_pool *p, const char *dc, bool alive_only,
 		      struct gossip_server *out, size_t cap);
 
+/* One of dc's alive servers at random: its RPC address in out; false when
+ * gossip knows none. */
+bool gossip_server_pick(const struct gossip_pool *p, const char *dc, char *out, size_t cap);
+
 #endif

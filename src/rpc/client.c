@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "rpc/mux.h"
+#include "rpc/outq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +43,10 @@ struct rconn {
 	uv_tcp_t tcp;
 	uv_connect_t connect;
 	uv_timer_t connect_timer;
-	uv_write_t write;
-	bool connected, closing, writing;
-	int handles;	     /* tcp and connect_timer, until both are closed */
-	struct buf out;	     /* frames waiting for the socket */
-	struct buf inflight; /* frames being written */
-	struct buf in;	     /* bytes read, not yet a whole frame */
+	bool connected, closing;
+	int handles;	   /* tcp and connect_timer, until both are closed */
+	struct rpc_outq q; /* frames waiting for, or being written to, the socket */
+	struct buf in;	   /* bytes read, not yet a whole frame */
 	char rbuf[READ_CHUNK];
 	struct rpc_call *calls;
 	size_t ncalls; /* in calls */
@@ -113,8 +112,7 @@ static void conn_closed(uv_handle_t *h)
 	struct rpc_client *c = k->c;
 	if (--k->handles > 0)
 		return;
-	buf_free(&k->out);
-	buf_free(&k->inflight);
+	rpc_outq_free(&k->q);
 	buf_free(&k->in);
 	free(k);
 	c->open--;
@@ -140,8 +138,7 @@ static void flush(struct rconn *k);
 static void written(uv_write_t *w, int status)
 {
 	struct rconn *k = w->data;
-	k->writing = false;
-	buf_reset(&k->inflight);
+	rpc_outq_done(&k->q);
 	if (status) {
 		conn_fail(k, CAIRN_E_IO);
 		return;
@@ -151,19 +148,9 @@ static void written(uv_write_t *w, int status)
 
 static void flush(struct rconn *k)
 {
-	if (!k->connected || k->writing || k->closing || !k->out.len)
-		return;
-	struct buf t = k->inflight;
-	k->inflight = k->out;
-	k->out = t;
-	buf_reset(&k->out);
-	uv_buf_t b = uv_buf_init(k->inflight.data, (unsigned)k->inflight.len);
-	k->write.data = k;
-	if (uv_write(&k->write, (uv_stream_t *)&k->tcp, &b, 1, written)) {
+	if (k->connected && !k->closing &&
+	    rpc_outq_flush(&k->q, (uv_stream_t *)&k->tcp, k, written))
 		conn_fail(k, CAIRN_E_IO);
-		return;
-	}
-	k->writing = true;
 }
 
 static void deliver(struct rconn *k, const struct rpc_frame *f)
@@ -279,7 +266,7 @@ static struct rconn *conn_get(struct rpc_client *c, const char *addr)
 	if (c->has_src)
 		uv_tcp_bind(&k->tcp, (struct sockaddr *)&c->src, 0);
 	uint8_t mux = RPC_MUX_CAIRN;
-	buf_append(&k->out, &mux, 1);
+	buf_append(&k->q.out, &mux, 1);
 	if (uv_tcp_connect(&k->connect, &k->tcp, (struct sockaddr *)&sa, connected)) {
 		conn_fail(k, CAIRN_E_IO);
 		return NULL;
@@ -324,7 +311,7 @@ struct rpc_call *rpc_call(struct rpc_client *c, const char *addr, enum rpc_type 
 	call->pprev = &k->calls;
 	k->calls = call;
 	k->ncalls++;
-	rpc_frame_put(&k->out, type, call->id, payload, len);
+	rpc_frame_put(&k->q.out, type, call->id, payload, len);
 	flush(k);
 	return call;
 }
@@ -336,7 +323,7 @@ void rpc_call_cancel(struct rpc_call *call)
 	struct rconn *k = call->conn;
 	call->cb = NULL;
 	if (k && !k->closing) {
-		rpc_frame_put(&k->out, RPC_CANCEL, call->id, NULL, 0);
+		rpc_frame_put(&k->q.out, RPC_CANCEL, call->id, NULL, 0);
 		flush(k);
 	}
 	call_finish(call, CAIRN_E_SHUTDOWN, NULL);

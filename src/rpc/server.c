@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "consensus/kvops.h"
+#include "rpc/outq.h"
 #include "rpc/wire.h"
 
 #include <stdio.h>
@@ -34,9 +35,9 @@ struct sconn {
 	struct sconn *next, **pprev;
 	struct rpc_server *s;
 	uv_tcp_t *tcp;
-	uv_write_t write;
-	bool writing, closing;
-	struct buf out, inflight, in;
+	bool closing;
+	struct rpc_outq q; /* replies waiting for, or being written to, the socket */
+	struct buf in;
 	char rbuf[READ_CHUNK];
 	char peer[64];
 	struct job *jobs;
@@ -96,8 +97,7 @@ static void flush(struct sconn *k);
 static void written(uv_write_t *w, int status)
 {
 	struct sconn *k = w->data;
-	k->writing = false;
-	buf_reset(&k->inflight);
+	rpc_outq_done(&k->q);
 	if (status) {
 		conn_close(k);
 		return;
@@ -107,24 +107,13 @@ static void written(uv_write_t *w, int status)
 
 static void flush(struct sconn *k)
 {
-	if (k->writing || k->closing || !k->out.len)
-		return;
-	struct buf t = k->inflight;
-	k->inflight = k->out;
-	k->out = t;
-	buf_reset(&k->out);
-	uv_buf_t b = uv_buf_init(k->inflight.data, (unsigned)k->inflight.len);
-	k->write.data = k;
-	if (uv_write(&k->write, (uv_stream_t *)k->tcp, &b, 1, written)) {
+	if (!k->closing && rpc_outq_flush(&k->q, (uv_stream_t *)k->tcp, k, written))
 		conn_close(k);
-		return;
-	}
-	k->writing = true;
 }
 
 static void send_frame(struct sconn *k, enum rpc_type t, uint64_t id, const struct buf *payload)
 {
-	rpc_frame_put(&k->out, t, id, payload->data, payload->len);
+	rpc_frame_put(&k->q.out, t, id, payload->data, payload->len);
 	flush(k);
 }
 
@@ -235,7 +224,7 @@ static void run_dns(struct sconn *k, const struct rpc_frame *f)
 		send_error(k, f->id, CAIRN_E_INVAL, "not a DNS query to answer here");
 		return;
 	}
-	rpc_frame_put(&k->out, RPC_DNS_REPLY, f->id, s->dns_out, n);
+	rpc_frame_put(&k->q.out, RPC_DNS_REPLY, f->id, s->dns_out, n);
 	flush(k);
 }
 
@@ -325,8 +314,7 @@ static void tcp_closed(uv_handle_t *h)
 	struct sconn *k = h->data;
 	struct rpc_server *s = k->s;
 	free(h);
-	buf_free(&k->out);
-	buf_free(&k->inflight);
+	rpc_outq_free(&k->q);
 	buf_free(&k->in);
 	free(k);
 	s->open--;
