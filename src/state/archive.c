@@ -2,16 +2,11 @@
 #include "state/archive.h"
 
 #include "state/snapshot.h"
+#include "state/wire.h"
 
 #include "base/err.h"
 
 #include <string.h>
-
-static void put_le(struct buf *b, uint64_t v, int size)
-{
-	for (int i = 0; i < size; i++)
-		buf_putc(b, (char)(v >> (8 * i)));
-}
 
 static uint64_t get_le(const unsigned char *p, int size)
 {
@@ -25,13 +20,13 @@ void archive_encode(struct buf *out, const struct archive_meta *m, const void *s
 {
 	size_t start = out->len;
 	buf_append(out, ARCHIVE_MAGIC, 4);
-	put_le(out, ARCHIVE_VERSION, 4);
-	put_le(out, m->index, 8);
-	put_le(out, m->term, 8);
-	put_le(out, m->created_ms, 8);
-	put_le(out, len, 8);
+	wire_put_le(out, ARCHIVE_VERSION, 4);
+	wire_put_le(out, m->index, 8);
+	wire_put_le(out, m->term, 8);
+	wire_put_le(out, m->created_ms, 8);
+	wire_put_le(out, len, 8);
 	buf_append(out, state, len);
-	put_le(out, snapshot_checksum(out->data + start, out->len - start), 8);
+	wire_put_le(out, snapshot_checksum(out->data + start, out->len - start), 8);
 }
 
 static int bad(const char **msg, const char *why, int err)

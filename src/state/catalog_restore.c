@@ -12,6 +12,7 @@
 #include "state/catalog_snap.h"
 
 #include "state/snapshot.h"
+#include "state/wire.h"
 
 #include "base/alloc.h"
 
@@ -77,25 +78,11 @@ void cat_restoring_free(struct cat_restoring *rs)
 
 /* ---- one record ---- */
 
+/* The shared bounded reader, plus where temporary copies are remembered. */
 struct rd {
-	const unsigned char *p;	  /* next byte */
-	const unsigned char *end; /* one past the last */
-	bool bad;		  /* a read failed: every later read fails too */
-	struct cvec *tmp;	  /* where temporary copies are remembered */
+	struct wire_rd w;
+	struct cvec *tmp;
 };
-
-static uint64_t le(struct rd *r, int n)
-{
-	if (r->bad || r->end - r->p < n) {
-		r->bad = true;
-		return 0;
-	}
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += n;
-	return v;
-}
 
 static void *tmp_alloc(struct rd *r, size_t n)
 {
@@ -104,42 +91,31 @@ static void *tmp_alloc(struct rd *r, size_t n)
 	return p;
 }
 
-/* A count of elements of at least min_size bytes each that can still follow. */
-static size_t count(struct rd *r, size_t min_size)
-{
-	uint64_t n = le(r, 4);
-	if (n > (size_t)(r->end - r->p) / min_size)
-		r->bad = true;
-	return r->bad ? 0 : (size_t)n;
-}
-
 static const char *ostr_len(struct rd *r, uint64_t n)
 {
-	if (r->bad || n > (uint64_t)(r->end - r->p) || memchr(r->p, '\0', n)) {
-		r->bad = true;
+	const unsigned char *raw = wire_get_raw(&r->w, n);
+	if (!raw)
 		return "";
-	}
 	char *s = tmp_alloc(r, n + 1);
-	memcpy(s, r->p, n);
+	memcpy(s, raw, n);
 	s[n] = '\0';
-	r->p += n;
 	return s;
 }
 
 static const char *str(struct rd *r)
 {
-	return ostr_len(r, le(r, 4));
+	return ostr_len(r, wire_get_le(&r->w, 4));
 }
 
 static const char *ostr(struct rd *r)
 {
-	uint64_t n = le(r, 4);
+	uint64_t n = wire_get_le(&r->w, 4);
 	return n == SNAPSHOT_NO_LEN ? NULL : ostr_len(r, n);
 }
 
 static const char **list(struct rd *r, size_t *n)
 {
-	*n = count(r, 4);
+	*n = wire_get_count(&r->w, 4);
 	const char **v = tmp_alloc(r, *n * sizeof(*v));
 	for (size_t i = 0; i < *n; i++)
 		v[i] = str(r);
@@ -148,13 +124,13 @@ static const char **list(struct rd *r, size_t *n)
 
 static struct cat_pair *map(struct rd *r, size_t *n)
 {
-	*n = count(r, 8);
+	*n = wire_get_count(&r->w, 8);
 	struct cat_pair *v = tmp_alloc(r, *n * sizeof(*v));
 	for (size_t i = 0; i < *n; i++) {
 		v[i].key = str(r);
 		v[i].value = str(r);
-		if (i && !r->bad && strcmp(v[i - 1].key, v[i].key) >= 0)
-			r->bad = true; /* written sorted and unique */
+		if (i && !r->w.bad && strcmp(v[i - 1].key, v[i].key) >= 0)
+			r->w.bad = true; /* written sorted and unique */
 	}
 	return v;
 }
@@ -167,16 +143,16 @@ static bool bad_indexes(uint64_t create, uint64_t modify, uint64_t top)
 static int rec_node(struct cat_restoring *rs, struct rd *r)
 {
 	struct cat_node t = {0};
-	t.create_index = le(r, 8);
-	t.modify_index = le(r, 8);
-	uint64_t index = le(r, 8);
+	t.create_index = wire_get_le(&r->w, 8);
+	t.modify_index = wire_get_le(&r->w, 8);
+	uint64_t index = wire_get_le(&r->w, 8);
 	t.id = str(r);
 	t.name = str(r);
 	t.address = str(r);
 	t.datacenter = str(r);
 	t.tagged = map(r, &t.ntagged);
 	t.meta = map(r, &t.nmeta);
-	if (r->bad || bad_indexes(t.create_index, t.modify_index, rs->index) || index < 1 ||
+	if (r->w.bad || bad_indexes(t.create_index, t.modify_index, rs->index) || index < 1 ||
 	    index > rs->index || !*t.name)
 		return -1;
 	struct cat_node *e = cat_node_pack(&t);
@@ -188,14 +164,14 @@ static int rec_node(struct cat_restoring *rs, struct rd *r)
 
 static void rec_addrs(struct rd *r, struct cat_service *t)
 {
-	t->ntagged = count(r, 12);
+	t->ntagged = wire_get_count(&r->w, 12);
 	struct cat_svc_addr *v = tmp_alloc(r, t->ntagged * sizeof(*v));
 	for (size_t i = 0; i < t->ntagged; i++) {
 		v[i].key = str(r);
 		v[i].address = str(r);
-		v[i].port = (int32_t)(uint32_t)le(r, 4);
-		if (i && !r->bad && strcmp(v[i - 1].key, v[i].key) >= 0)
-			r->bad = true;
+		v[i].port = (int32_t)(uint32_t)wire_get_le(&r->w, 4);
+		if (i && !r->w.bad && strcmp(v[i - 1].key, v[i].key) >= 0)
+			r->w.bad = true;
 	}
 	t->tagged = v;
 }
@@ -203,8 +179,8 @@ static void rec_addrs(struct rd *r, struct cat_service *t)
 static int rec_service(struct cat_restoring *rs, struct rd *r)
 {
 	struct cat_service t = {0};
-	t.create_index = le(r, 8);
-	t.modify_index = le(r, 8);
+	t.create_index = wire_get_le(&r->w, 8);
+	t.modify_index = wire_get_le(&r->w, 8);
 	t.node = str(r);
 	t.id = str(r);
 	t.name = str(r);
@@ -213,17 +189,17 @@ static int rec_service(struct cat_restoring *rs, struct rd *r)
 	t.address = str(r);
 	rec_addrs(r, &t);
 	t.meta = map(r, &t.nmeta);
-	t.port = (int32_t)(uint32_t)le(r, 4);
+	t.port = (int32_t)(uint32_t)wire_get_le(&r->w, 4);
 	t.socket_path = str(r);
-	t.weight_passing = (int32_t)(uint32_t)le(r, 4);
-	t.weight_warning = (int32_t)(uint32_t)le(r, 4);
-	uint64_t eto = le(r, 1);
+	t.weight_passing = (int32_t)(uint32_t)wire_get_le(&r->w, 4);
+	t.weight_warning = (int32_t)(uint32_t)wire_get_le(&r->w, 4);
+	uint64_t eto = wire_get_le(&r->w, 1);
 	t.enable_tag_override = eto == 1;
 	t.proxy_json = ostr(r);
 	t.connect_json = ostr(r);
 	t.locality_json = ostr(r);
-	if (r->bad || eto > 1 || bad_indexes(t.create_index, t.modify_index, rs->index) || !*t.id ||
-	    !*t.name || !*t.node)
+	if (r->w.bad || eto > 1 || bad_indexes(t.create_index, t.modify_index, rs->index) ||
+	    !*t.id || !*t.name || !*t.node)
 		return -1;
 	struct cat_service *e = cat_service_pack(&t, t.node);
 	e->create_index = t.create_index;
@@ -235,9 +211,9 @@ static int rec_service(struct cat_restoring *rs, struct rd *r)
 static int rec_check(struct cat_restoring *rs, struct rd *r)
 {
 	struct cat_check t = {0};
-	t.create_index = le(r, 8);
-	t.modify_index = le(r, 8);
-	uint64_t status = le(r, 1);
+	t.create_index = wire_get_le(&r->w, 8);
+	t.modify_index = wire_get_le(&r->w, 8);
+	uint64_t status = wire_get_le(&r->w, 1);
 	t.status = (enum cat_status)status;
 	t.node = str(r);
 	t.id = str(r);
@@ -250,9 +226,9 @@ static int rec_check(struct cat_restoring *rs, struct rd *r)
 	t.type = str(r);
 	t.interval = str(r);
 	t.timeout = str(r);
-	t.exposed_port = (int32_t)(uint32_t)le(r, 4);
+	t.exposed_port = (int32_t)(uint32_t)wire_get_le(&r->w, 4);
 	t.definition_json = ostr(r);
-	if (r->bad || status >= CAT_STATUS_COUNT_ ||
+	if (r->w.bad || status >= CAT_STATUS_COUNT_ ||
 	    bad_indexes(t.create_index, t.modify_index, rs->index) || !*t.id || !*t.node)
 		return -1;
 	struct cat_check *e = cat_check_pack(&t, t.node, NULL);
@@ -264,21 +240,21 @@ static int rec_check(struct cat_restoring *rs, struct rd *r)
 
 static int rec_index(struct cat_restoring *rs, struct rd *r)
 {
-	uint64_t kind = le(r, 1);
+	uint64_t kind = wire_get_le(&r->w, 1);
 	if (kind == 0) {
 		for (int i = 0; i < NTABLES; i++)
-			rs->tables[i] = le(r, 8);
+			rs->tables[i] = wire_get_le(&r->w, 8);
 		for (int i = 0; i < NTABLES; i++)
 			if (rs->tables[i] > rs->index)
 				return -1;
-		if (rs->have_tables || r->bad)
+		if (rs->have_tables || r->w.bad)
 			return -1;
 		rs->have_tables = true;
 		return 0;
 	}
-	uint64_t index = le(r, 8);
+	uint64_t index = wire_get_le(&r->w, 8);
 	const char *name = str(r);
-	if (kind != 1 || r->bad || index < 1 || index > rs->index || !*name)
+	if (kind != 1 || r->w.bad || index < 1 || index > rs->index || !*name)
 		return -1;
 	*(struct rgroup *)cvec_insert(&rs->groups, rs->groups.n) =
 	    (struct rgroup){xstrdup(name), index};
@@ -288,7 +264,7 @@ static int rec_index(struct cat_restoring *rs, struct rd *r)
 int cat_restore_record(struct cat_restoring *rs, uint32_t section, const unsigned char **p,
 		       const unsigned char *end)
 {
-	struct rd r = {*p, end, false, &rs->tmp};
+	struct rd r = {{*p, end, false}, &rs->tmp};
 	int rc = -1;
 	if (section == SNAP_SEC_CAT_NODES)
 		rc = rec_node(rs, &r);
@@ -301,7 +277,7 @@ int cat_restore_record(struct cat_restoring *rs, uint32_t section, const unsigne
 	for (size_t i = 0; i < rs->tmp.n; i++)
 		free(cvec_ptr(&rs->tmp, i));
 	rs->tmp.n = 0;
-	*p = r.p;
+	*p = r.w.p;
 	return rc;
 }
 

@@ -160,69 +160,30 @@ void pquery_wire_put(struct buf *b, const struct prepared_query *q)
 	wire_put_str(b, q->dns_ttl);
 }
 
-struct rd {
-	const unsigned char *p, *end;
-	bool bad;
-};
-
-static uint64_t rd_le(struct rd *r, int size)
+static bool rd_bool(struct wire_rd *r)
 {
-	if (r->bad || r->end - r->p < size) {
-		r->bad = true;
-		return 0;
-	}
-	uint64_t v = 0;
-	for (int i = 0; i < size; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += size;
-	return v;
-}
-
-static bool rd_bool(struct rd *r)
-{
-	uint64_t v = rd_le(r, 1);
+	uint64_t v = wire_get_le(r, 1);
 	if (v > 1)
 		r->bad = true;
 	return v == 1;
 }
 
-static char *rd_str(struct rd *r)
+static void rd_list(struct wire_rd *r, struct pq_list *l)
 {
-	uint64_t n = rd_le(r, 4);
-	if (r->bad || n > (uint64_t)(r->end - r->p) || memchr(r->p, '\0', n)) {
-		r->bad = true;
-		return xstrdup("");
-	}
-	char *s = xstrndup((const char *)r->p, n);
-	r->p += n;
-	return s;
-}
-
-/* A count of elements of at least min_size bytes each. */
-static size_t rd_count(struct rd *r, size_t min_size)
-{
-	uint64_t n = rd_le(r, 4);
-	if (n > (uint64_t)(r->end - r->p) / min_size)
-		r->bad = true;
-	return r->bad ? 0 : (size_t)n;
-}
-
-static void rd_list(struct rd *r, struct pq_list *l)
-{
-	size_t n = rd_count(r, 4);
+	size_t n = wire_get_count(r, 4);
 	for (size_t i = 0; i < n && !r->bad; i++) {
-		char *s = rd_str(r);
+		char *s = wire_get_str(r);
 		pq_list_add(l, s);
 		free(s);
 	}
 }
 
-static void rd_map(struct rd *r, struct pq_map *m)
+static void rd_map(struct wire_rd *r, struct pq_map *m)
 {
-	size_t n = rd_count(r, 8);
+	size_t n = wire_get_count(r, 8);
 	for (size_t i = 0; i < n && !r->bad; i++) {
-		char *k = rd_str(r);
-		char *v = rd_str(r);
+		char *k = wire_get_str(r);
+		char *v = wire_get_str(r);
 		for (size_t j = 0; j < m->n; j++)
 			if (strcmp(m->v[j].key, k) == 0)
 				r->bad = true; /* one encoding per query: keys are unique */
@@ -234,27 +195,27 @@ static void rd_map(struct rd *r, struct pq_map *m)
 
 struct prepared_query *pquery_wire_get(const unsigned char **p, const unsigned char *end)
 {
-	struct rd r = {*p, end, false};
+	struct wire_rd r = {*p, end, false};
 	struct prepared_query *q = pquery_new();
-	q->id = rd_str(&r);
-	q->name = rd_str(&r);
-	q->session = rd_str(&r);
-	q->token = rd_str(&r);
-	q->tmpl_type = rd_str(&r);
-	q->tmpl_regexp = rd_str(&r);
+	q->id = wire_get_str(&r);
+	q->name = wire_get_str(&r);
+	q->session = wire_get_str(&r);
+	q->token = wire_get_str(&r);
+	q->tmpl_type = wire_get_str(&r);
+	q->tmpl_regexp = wire_get_str(&r);
 	q->tmpl_remove_empty = rd_bool(&r);
-	q->service = rd_str(&r);
-	q->nearest_n = (int32_t)(uint32_t)rd_le(&r, 4);
+	q->service = wire_get_str(&r);
+	q->nearest_n = (int32_t)(uint32_t)wire_get_le(&r, 4);
 	rd_list(&r, &q->dcs);
 	q->only_passing = rd_bool(&r);
 	rd_list(&r, &q->ignore);
-	q->near = rd_str(&r);
+	q->near = wire_get_str(&r);
 	rd_list(&r, &q->tags);
 	rd_map(&r, &q->node_meta);
 	rd_map(&r, &q->svc_meta);
-	q->peer = rd_str(&r);
+	q->peer = wire_get_str(&r);
 	q->connect = rd_bool(&r);
-	q->dns_ttl = rd_str(&r);
+	q->dns_ttl = wire_get_str(&r);
 	if (r.bad) {
 		pquery_unref(q);
 		return NULL;

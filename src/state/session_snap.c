@@ -157,74 +157,34 @@ void sess_restoring_free(struct sess_restoring *rs)
 	free(rs);
 }
 
-struct rd {
-	const unsigned char *p, *end;
-	bool bad;
-};
-
-static uint64_t rd_le(struct rd *r, int size)
+static const char **rd_list(struct wire_rd *r, size_t *n)
 {
-	if (r->bad || r->end - r->p < size) {
-		r->bad = true;
-		return 0;
-	}
-	uint64_t v = 0;
-	for (int i = 0; i < size; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += size;
-	return v;
-}
-
-/* A fresh NUL-terminated copy; "" (allocated) after a bad read. */
-static char *rd_str(struct rd *r)
-{
-	uint64_t n = rd_le(r, 4);
-	if (r->bad || n > (uint64_t)(r->end - r->p) || memchr(r->p, '\0', n)) {
-		r->bad = true;
-		return xstrdup("");
-	}
-	char *s = xstrndup((const char *)r->p, n);
-	r->p += n;
-	return s;
-}
-
-/* A count of elements of at least min_size bytes each. */
-static size_t rd_count(struct rd *r, size_t min_size)
-{
-	uint64_t n = rd_le(r, 4);
-	if (n > (uint64_t)(r->end - r->p) / min_size)
-		r->bad = true;
-	return r->bad ? 0 : (size_t)n;
-}
-
-static const char **rd_list(struct rd *r, size_t *n)
-{
-	*n = rd_count(r, 4);
+	*n = wire_get_count(r, 4);
 	const char **v = xcalloc(*n ? *n : 1, sizeof(*v));
 	for (size_t i = 0; i < *n; i++)
-		v[i] = rd_str(r);
+		v[i] = wire_get_str(r);
 	return v;
 }
 
-static int decode_session(struct sess_restoring *rs, struct rd *r)
+static int decode_session(struct sess_restoring *rs, struct wire_rd *r)
 {
 	struct session *e = xcalloc(1, sizeof(*e));
 	e->refs = 1;
-	e->create_index = rd_le(r, 8);
-	e->modify_index = rd_le(r, 8);
-	e->lock_delay_ns = rd_le(r, 8);
-	uint64_t b = rd_le(r, 1);
+	e->create_index = wire_get_le(r, 8);
+	e->modify_index = wire_get_le(r, 8);
+	e->lock_delay_ns = wire_get_le(r, 8);
+	uint64_t b = wire_get_le(r, 1);
 	e->behavior = b < SESSION_BEHAVIOR_COUNT_ ? (enum session_behavior)b : SESSION_RELEASE;
-	e->id = rd_str(r);
-	e->name = rd_str(r);
-	e->node = rd_str(r);
-	e->ttl = rd_str(r);
+	e->id = wire_get_str(r);
+	e->name = wire_get_str(r);
+	e->node = wire_get_str(r);
+	e->ttl = wire_get_str(r);
 	e->node_checks = rd_list(r, &e->nnode_checks);
-	e->nsvc_checks = rd_count(r, 8);
+	e->nsvc_checks = wire_get_count(r, 8);
 	e->svc_checks = xcalloc(e->nsvc_checks ? e->nsvc_checks : 1, sizeof(*e->svc_checks));
 	for (size_t i = 0; i < e->nsvc_checks; i++) {
-		e->svc_checks[i].id = rd_str(r);
-		e->svc_checks[i].ns = rd_str(r);
+		e->svc_checks[i].id = wire_get_str(r);
+		e->svc_checks[i].ns = wire_get_str(r);
 	}
 	e->checks = rd_list(r, &e->nchecks);
 	cvec_push_ptr(&rs->sessions, e); /* owned by rs from here, valid or not */
@@ -234,17 +194,17 @@ static int decode_session(struct sess_restoring *rs, struct rd *r)
 	return 0;
 }
 
-static int decode_indexes(struct sess_restoring *rs, struct rd *r)
+static int decode_indexes(struct sess_restoring *rs, struct wire_rd *r)
 {
 	if (rs->have_indexes)
 		return -1;
 	rs->have_indexes = true;
-	rs->index = rd_le(r, 8);
-	rs->id_floor = rd_le(r, 8);
-	size_t n = rd_count(r, 12);
+	rs->index = wire_get_le(r, 8);
+	rs->id_floor = wire_get_le(r, 8);
+	size_t n = wire_get_count(r, 12);
 	for (size_t i = 0; i < n && !r->bad; i++) {
-		uint64_t index = rd_le(r, 8);
-		char *name = rd_str(r);
+		uint64_t index = wire_get_le(r, 8);
+		char *name = wire_get_str(r);
 		size_t len = strlen(name);
 		struct sess_node *node = xmalloc(sizeof(*node) + len + 1);
 		node->index = index;
@@ -262,7 +222,7 @@ static int decode_indexes(struct sess_restoring *rs, struct rd *r)
 int sess_restore_record(struct sess_restoring *rs, uint32_t section, const unsigned char **p,
 			const unsigned char *end)
 {
-	struct rd r = {*p, end, false};
+	struct wire_rd r = {*p, end, false};
 	int rc = section == SNAP_SEC_SESSIONS ? decode_session(rs, &r) : decode_indexes(rs, &r);
 	*p = r.p;
 	return rc;

@@ -1,8 +1,9 @@
 /*
  * Little-endian field writers shared by every binary format that carries
  * catalog records: Raft commands (consensus/cmd.c) and store snapshots
- * (state/catalog_snap.c). One definition, so the two encodings of a node, a
- * service or a check cannot drift apart.
+ * (state/catalog_snap.c, session_snap.c, query.c). One definition, so the two
+ * encodings of a node, a service or a check cannot drift apart. The snapshot
+ * decoders read those fields back through the bounded reader at the end.
  *
  *   field   encoding
  *   uN      N bytes, little-endian
@@ -12,14 +13,17 @@
  *   map     u32 count, then key str and value str per pair
  *   list    u32 count, then one str per item
  *
- * Pure header-only helpers over struct buf; any thread.
+ * Pure header-only helpers over struct buf (writers) or a byte range
+ * (reader); any thread.
  */
 #ifndef CAIRN_STATE_WIRE_H
 #define CAIRN_STATE_WIRE_H
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "state/catalog.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -92,6 +96,61 @@ static inline void wire_put_service_body(struct buf *b, const struct cat_service
 	wire_put_ostr(b, s->proxy_json);
 	wire_put_ostr(b, s->connect_json);
 	wire_put_ostr(b, s->locality_json);
+}
+
+/* ---- reader ----
+ * Bounds-checked over [p, end): a read past the end, or anything that does
+ * not decode, sets bad, and every later read then fails too, so a decoder
+ * reads a whole record and checks bad once. */
+
+struct wire_rd {
+	const unsigned char *p;	  /* next byte */
+	const unsigned char *end; /* one past the last */
+	bool bad;
+};
+
+static inline uint64_t wire_get_le(struct wire_rd *r, int size)
+{
+	if (r->bad || r->end - r->p < size) {
+		r->bad = true;
+		return 0;
+	}
+	uint64_t v = 0;
+	for (int i = 0; i < size; i++)
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += size;
+	return v;
+}
+
+/* A u32 count of elements of at least min_size bytes each that can still
+ * follow; 0 after a bad read. */
+static inline size_t wire_get_count(struct wire_rd *r, size_t min_size)
+{
+	uint64_t n = wire_get_le(r, 4);
+	if (n > (uint64_t)(r->end - r->p) / min_size)
+		r->bad = true;
+	return r->bad ? 0 : (size_t)n;
+}
+
+/* n bytes with no NUL in them, as a pointer into the input; NULL (and bad)
+ * when they are not all there. */
+static inline const unsigned char *wire_get_raw(struct wire_rd *r, uint64_t n)
+{
+	if (r->bad || n > (uint64_t)(r->end - r->p) || memchr(r->p, '\0', n)) {
+		r->bad = true;
+		return NULL;
+	}
+	const unsigned char *s = r->p;
+	r->p += n;
+	return s;
+}
+
+/* A str field as a fresh NUL-terminated copy; "" (allocated) after a bad read. */
+static inline char *wire_get_str(struct wire_rd *r)
+{
+	uint64_t n = wire_get_le(r, 4);
+	const unsigned char *s = wire_get_raw(r, n);
+	return s ? xstrndup((const char *)s, n) : xstrdup("");
 }
 
 #endif
