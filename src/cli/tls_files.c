@@ -7,6 +7,7 @@
 #include "cli/tls.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -57,55 +58,17 @@ int tls_read_file(const char *path, struct buf *out, struct buf *err)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
+/* Messages as Go's os functions word them: "<op> <file>: <errno text>". */
 int tls_write_file(const char *path, const struct buf *data, unsigned mode, struct buf *err)
 {
-	char *tmp = xmalloc(strlen(path) + 5);
-	sprintf(tmp, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
-	if (fd < 0) {
-		buf_printf(err, "open %s: ", tmp);
-		tls_go_errno(err, errno);
-		free(tmp);
-		return -1;
-	}
-	const char *op = "write";
-	int bad = write_all(fd, data->data, data->len);
-	if (!bad && fsync(fd) != 0) {
-		op = "sync";
-		bad = -1;
-	}
-	int e = errno;
-	if (close(fd) != 0 && !bad) {
-		op = "close";
-		e = errno;
-		bad = -1;
-	}
-	if (!bad && rename(tmp, path) != 0) {
-		buf_printf(err, "rename %s %s: ", tmp, path);
-		tls_go_errno(err, errno);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	if (bad) {
-		buf_printf(err, "%s %s: ", op, tmp);
-		tls_go_errno(err, e);
-		unlink(tmp);
-	}
-	free(tmp);
-	return bad ? -1 : 0;
+	const char *step;
+	int e = file_replace(path, data->data, data->len, mode, &step);
+	if (e == 0)
+		return 0;
+	if (strcmp(step, "rename") == 0)
+		buf_printf(err, "rename %s.tmp %s: ", path, path);
+	else
+		buf_printf(err, "%s %s.tmp: ", step, path);
+	tls_go_errno(err, -e);
+	return -1;
 }

@@ -27,6 +27,7 @@
 #include "watch/plan.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -201,17 +202,9 @@ static int run_child(char **args, int nargs, bool shell, json_t *data, uint64_t 
 {
 	char *text = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY);
 	int fd = memfd_create("consul-watch", MFD_CLOEXEC);
-	size_t len = strlen(text), off = 0;
-	while (fd >= 0 && off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
+	int bad = fd < 0 || file_write_all(fd, text, strlen(text)) != 0;
 	free(text);
-	if (fd < 0 || off < len || write(fd, "\n", 1) != 1 || lseek(fd, 0, SEEK_SET) != 0) {
+	if (bad || write(fd, "\n", 1) != 1 || lseek(fd, 0, SEEK_SET) != 0) {
 		cli_error("Error encoding output: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);

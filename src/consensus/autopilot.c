@@ -7,10 +7,9 @@
  * CMD_AUTOPILOT_SET. The file holds the configuration and the index it was
  * applied at; a command replayed after a restart whose index is not above the
  * loaded one is already reflected there and is skipped. The file is small
- * and written rarely (one PUT), synchronously: write a temporary file, then
- * rename it over the old one. A failure to write is logged and the in-memory
- * configuration still changes (it is rebuilt from the log while the entry is
- * there).
+ * and written rarely (one PUT), synchronously and atomically (base/file.h). A failure to write is
+ * logged and the in-memory configuration still changes (it is rebuilt from the log while the entry
+ * is there).
  *
  * File format (text, one field a line, "<key> <value>"): index,
  * cleanup_dead_servers (0/1), last_contact_threshold_ns, max_trailing_logs,
@@ -24,6 +23,7 @@
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/log.h"
 
 #include <stddef.h>
@@ -105,30 +105,23 @@ static void save(const struct consensus *c)
 {
 	const struct autopilot_config *a = &c->autopilot;
 	char *path = file_path(c);
-	char *tmp = buf_fmt("%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	int bad = !f;
-	if (f) {
-		fprintf(f,
-			"index %llu\ncleanup_dead_servers %d\nlast_contact_threshold_ns %llu\n"
-			"max_trailing_logs %llu\nmin_quorum %llu\n"
-			"server_stabilization_time_ns %llu\ndisable_upgrade_migration %d\n"
-			"create_index %llu\nmodify_index %llu\nredundancy_zone_tag %s\n"
-			"upgrade_version_tag %s\n",
-			(unsigned long long)c->autopilot_index, a->cleanup_dead_servers,
-			(unsigned long long)a->last_contact_threshold_ns,
-			(unsigned long long)a->max_trailing_logs, (unsigned long long)a->min_quorum,
-			(unsigned long long)a->server_stabilization_time_ns,
-			a->disable_upgrade_migration, (unsigned long long)a->create_index,
-			(unsigned long long)a->modify_index, a->redundancy_zone_tag,
-			a->upgrade_version_tag);
-		bad = ferror(f) | (fclose(f) != 0);
-	}
-	if (bad || rename(tmp, path) != 0) {
+	struct buf text = BUF_INIT;
+	buf_printf(&text,
+		   "index %llu\ncleanup_dead_servers %d\nlast_contact_threshold_ns %llu\n"
+		   "max_trailing_logs %llu\nmin_quorum %llu\n"
+		   "server_stabilization_time_ns %llu\ndisable_upgrade_migration %d\n"
+		   "create_index %llu\nmodify_index %llu\nredundancy_zone_tag %s\n"
+		   "upgrade_version_tag %s\n",
+		   (unsigned long long)c->autopilot_index, a->cleanup_dead_servers,
+		   (unsigned long long)a->last_contact_threshold_ns,
+		   (unsigned long long)a->max_trailing_logs, (unsigned long long)a->min_quorum,
+		   (unsigned long long)a->server_stabilization_time_ns,
+		   a->disable_upgrade_migration, (unsigned long long)a->create_index,
+		   (unsigned long long)a->modify_index, a->redundancy_zone_tag,
+		   a->upgrade_version_tag);
+	if (file_replace(path, text.data, text.len, 0666, NULL) != 0)
 		log_warn("agent.server.autopilot", "failed to write %s", path);
-		remove(tmp);
-	}
-	free(tmp);
+	buf_free(&text);
 	free(path);
 }
 

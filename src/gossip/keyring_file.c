@@ -1,6 +1,6 @@
 /*
  * Keyring files (see keyring.h for the format and the boot rules): loading, the
- * atomic replacement on disk (write <file>.tmp, fsync, rename, fsync the directory),
+ * atomic replacement on disk (base/file.h: <file>.tmp, fsync, rename, fsync the dir),
  * and keyring_setup, which decides between the `encrypt` config key and an existing
  * file as Consul does. The JSON itself is keyring_json.c. Plain POSIX I/O: it
  * blocks, so it runs at boot or on the thread pool.
@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "base/file.h"
 
 #include <openssl/crypto.h>
 
@@ -106,55 +107,17 @@ static int make_parent(const char *path, char *err)
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int keyring_write_file(const char *path, const char *data, size_t n, char *err)
 {
 	if (make_parent(path, err) != 0)
 		return CAIRN_E_IO;
-	struct buf tmp = BUF_INIT;
-	buf_printf(&tmp, "%s.tmp", path);
-	int rc = 0;
-	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, data, n) != 0 || fsync(fd) != 0) {
-		rc = keyring_fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", tmp.data,
-				  strerror(errno));
-	}
-	if (fd >= 0 && close(fd) != 0 && rc == 0)
-		rc = keyring_fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", tmp.data,
-				  strerror(errno));
-	if (rc == 0 && rename(tmp.data, path) != 0)
-		rc = keyring_fail(err, CAIRN_E_IO, "Failed to write keyring file: %s: %s", path,
-				  strerror(errno));
-	if (rc != 0) {
-		unlink(tmp.data);
-	} else {
-		/* make the rename durable */
-		char *dir = xstrdup(path);
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-		int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(dir);
-	}
-	buf_free(&tmp);
-	return rc;
+	const char *step;
+	int e = file_replace(path, data, n, 0600, &step);
+	if (e == 0)
+		return 0;
+	/* the step names the file: everything before the rename is on <path>.tmp */
+	return keyring_fail(err, CAIRN_E_IO, "Failed to write keyring file: %s%s: %s", path,
+			    strcmp(step, "rename") ? ".tmp" : "", strerror(-e));
 }
 
 int keyring_save_file(const struct keyring *kr, const char *path, char *err)

@@ -38,6 +38,7 @@
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "base/file.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -303,20 +304,6 @@ static void replay_out(const struct replay_state *st, struct serf_snapshot_repla
 
 /* ---- writing ---- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The live state as records. */
 static void render(const struct serf_snapshot *ss, struct buf *out)
 {
@@ -328,32 +315,18 @@ static void render(const struct serf_snapshot *ss, struct buf *out)
 		   ss->event_clock);
 }
 
-static void sync_dir(const char *path)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
-}
-
 static void compact(struct serf_snapshot *ss)
 {
 	struct buf tmp = BUF_INIT, text = BUF_INIT;
 	buf_printf(&tmp, "%s.compact", ss->path);
 	render(ss, &text);
 	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	bool ok = fd >= 0 && write_all(fd, text.data, text.len) == 0 && fsync(fd) == 0;
+	bool ok = fd >= 0 && file_write_all(fd, text.data, text.len) == 0 && fsync(fd) == 0;
 	if (fd >= 0 && close(fd) != 0)
 		ok = false;
 	ok = ok && rename(tmp.data, ss->path) == 0;
 	if (ok) {
-		sync_dir(ss->path);
+		file_sync_dir(ss->path);
 		int nfd = open(ss->path, O_WRONLY | O_APPEND | O_CLOEXEC);
 		if (nfd >= 0) {
 			close(ss->fd);
@@ -373,7 +346,7 @@ static void append(struct serf_snapshot *ss, const char *line, size_t len)
 {
 	if (ss->fd < 0 || ss->done)
 		return;
-	if (write_all(ss->fd, line, len) == 0)
+	if (file_write_all(ss->fd, line, len) == 0)
 		ss->size += len;
 	if (ss->size > ss->limit)
 		compact(ss);
