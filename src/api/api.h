@@ -110,6 +110,10 @@ int api_uint_param(struct http_request *req, const char *name, uint64_t *out, bo
 /* Writes and reads name a datacenter with ?dc; only the local one is reachable
  * until WAN federation exists. Returns false after answering 500. */
 bool api_local_dc(struct api *a, struct http_request *req);
+/* Operator and snapshot endpoints need this agent's Raft node (a client agent
+ * forwards them before they get here). Returns false after answering 500
+ * "No known Consul servers". */
+bool api_raft_here(struct api *a, struct http_request *req);
 
 /* ---- Reads ---- */
 

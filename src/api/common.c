@@ -65,6 +65,14 @@ bool api_local_dc(struct api *a, struct http_request *req)
 	return true;
 }
 
+bool api_raft_here(struct api *a, struct http_request *req)
+{
+	if (a->cons)
+		return true;
+	api_error(req, 500, "No known Consul servers");
+	return false;
+}
+
 bool api_has(const struct http_request *req, const char *name)
 {
 	return http_param_get(req, name) != NULL;

@@ -203,12 +203,8 @@ static void config_set(struct api *a, struct http_request *req)
 void api_operator_autopilot_config(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
-	if (!api_local_dc(a, req))
+	if (!api_local_dc(a, req) || !api_raft_here(a, req))
 		return;
-	if (!a->cons) {
-		api_error(req, 500, "No known Consul servers");
-		return;
-	}
 	if (req->method == HTTP_M_PUT)
 		config_set(a, req);
 	else
@@ -372,12 +368,8 @@ static void health_json(struct jsonw *j, const struct health *h)
 
 static bool leader_only(struct api *a, struct http_request *req)
 {
-	if (!api_local_dc(a, req))
+	if (!api_local_dc(a, req) || !api_raft_here(a, req))
 		return false;
-	if (!a->cons) {
-		api_error(req, 500, "No known Consul servers");
-		return false;
-	}
 	if (!consensus_is_leader(a->cons)) {
 		api_error(req, 500, "No cluster leader");
 		return false;

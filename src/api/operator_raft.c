@@ -73,12 +73,8 @@ static void configuration(struct api *a, struct http_request *req)
 void api_operator_raft_configuration(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
-	if (!api_local_dc(a, req))
+	if (!api_local_dc(a, req) || !api_raft_here(a, req))
 		return;
-	if (!a->cons) {
-		api_error(req, 500, "No known Consul servers");
-		return;
-	}
 	if (!consensus_known_leader(a->cons) && !api_has(req, "stale")) {
 		api_error(req, 500, "No cluster leader");
 		return;
@@ -112,10 +108,8 @@ void api_operator_raft_peer(void *ctx, struct http_request *req)
 			  "IP:port of peer to remove");
 		return;
 	}
-	if (!a->cons) {
-		api_error(req, 500, "No known Consul servers");
+	if (!api_raft_here(a, req))
 		return;
-	}
 	const char *text = by_id ? id->value : addr->value;
 	uint64_t rid = op_find_server(a, text, !by_id);
 	if (!rid) {
@@ -152,12 +146,8 @@ static void transferred(void *data, int status)
 void api_operator_raft_transfer(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
-	if (!api_local_dc(a, req))
+	if (!api_local_dc(a, req) || !api_raft_here(a, req))
 		return;
-	if (!a->cons) {
-		api_error(req, 500, "No known Consul servers");
-		return;
-	}
 	const struct http_param *id = http_param_get(req, "id");
 	uint64_t rid = 0;
 	if (id && id->value[0]) {

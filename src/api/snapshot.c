@@ -94,10 +94,6 @@ static uint64_t now_ms(void)
 
 static void save(struct api *a, struct http_request *req)
 {
-	if (!a->cons) {
-		api_error(req, 500, "No known Consul servers");
-		return;
-	}
 	if (!consensus_is_leader(a->cons) && !api_has(req, "stale")) {
 		api_error(req, 500, "No cluster leader");
 		return;
@@ -150,10 +146,6 @@ static void restored(struct api *a, struct http_request *req, int status,
 
 static void restore(struct api *a, struct http_request *req)
 {
-	if (!a->cons) {
-		api_error(req, 500, "No known Consul servers");
-		return;
-	}
 	struct archive_meta m;
 	const void *state;
 	size_t slen;
@@ -179,7 +171,7 @@ static void restore(struct api *a, struct http_request *req)
 void api_snapshot(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
-	if (!api_local_dc(a, req))
+	if (!api_local_dc(a, req) || !api_raft_here(a, req))
 		return;
 	if (req->method == HTTP_M_PUT)
 		restore(a, req);
