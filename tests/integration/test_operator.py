@@ -254,7 +254,15 @@ def test_transfer_leader(cluster):
 def test_remove_peer(cluster):
     lead = leader(cluster)
     victim = next(a for a in cluster if a is not lead)
+    # autopilot would prune the dead server itself: this test removes it by hand
+    out = lead.cli("operator", "autopilot", "set-config", "-cleanup-dead-servers=false")
+    assert out.returncode == 0, out.stderr
     victim.stop()
+    # while the leader still sees it alive in gossip its reconciliation adds
+    # it back (as Consul's does), so remove it only once it is seen failed
+    wait_until(lambda: any(m["Name"] == victim.name and m["Status"] == 4
+                           for m in lead.get("/v1/agent/members").json()),
+               timeout=20, what="victim failed in the leader's gossip")
     r = lead.delete("/v1/operator/raft/peer")
     assert r.status_code == 400 and "Must specify either ?id" in r.text
     out = lead.cli("operator", "raft", "remove-peer", "-address", f"{victim.ip}:8300")
