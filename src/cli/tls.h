@@ -88,6 +88,11 @@ int tls_read_file(const char *path, struct buf *out, struct buf *err);
 /* Write data to path atomically with the given mode. 0, or -1 with err. */
 int tls_write_file(const char *path, const struct buf *data, unsigned mode, struct buf *err);
 
+/* A certificate (0666) and its key (0600), each followed by Consul's
+ * "==> Saved <file>". 0, or -1 after printing the error. */
+int tls_save_pair(const char *cert_file, const struct buf *cert, const char *key_file,
+		  const struct buf *key);
+
 /* strerror as Go prints it: lower-case first letter ("no such file or directory"). */
 void tls_go_errno(struct buf *out, int e);
 

@@ -90,17 +90,8 @@ static int create(const struct ca_opts *o, const char *cert_file, const char *ke
 		cli_error("%s", buf_cstr(&err));
 		goto out;
 	}
-	if (tls_write_file(cert_file, &cert, 0666, &err) < 0) {
-		cli_error("%s", buf_cstr(&err));
-		goto out;
-	}
-	cli_info("==> Saved %s", cert_file);
-	if (tls_write_file(key_file, &key, 0600, &err) < 0) {
-		cli_error("%s", buf_cstr(&err));
-		goto out;
-	}
-	cli_info("==> Saved %s", key_file);
-	rc = 0;
+	if (tls_save_pair(cert_file, &cert, key_file, &key) == 0)
+		rc = 0;
 out:
 	buf_free(&cert);
 	buf_free(&key);

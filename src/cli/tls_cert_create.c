@@ -271,17 +271,8 @@ static int issue(const struct cert_opts *o, const struct plan *p, const char *ce
 		cli_error("%s", buf_cstr(&err));
 		goto out;
 	}
-	if (tls_write_file(cert_file, &cert, 0666, &err) < 0) {
-		cli_error("%s", buf_cstr(&err));
-		goto out;
-	}
-	cli_info("==> Saved %s", cert_file);
-	if (tls_write_file(key_file, &key, 0600, &err) < 0) {
-		cli_error("%s", buf_cstr(&err));
-		goto out;
-	}
-	cli_info("==> Saved %s", key_file);
-	rc = 0;
+	if (tls_save_pair(cert_file, &cert, key_file, &key) == 0)
+		rc = 0;
 out:
 	free(ca_file);
 	free(ca_key_file);

@@ -6,6 +6,8 @@
  */
 #include "cli/tls.h"
 
+#include "cli/cli.h"
+
 #include "base/alloc.h"
 #include "base/file.h"
 
@@ -71,4 +73,23 @@ int tls_write_file(const char *path, const struct buf *data, unsigned mode, stru
 		buf_printf(err, "%s %s.tmp: ", step, path);
 	tls_go_errno(err, -e);
 	return -1;
+}
+
+int tls_save_pair(const char *cert_file, const struct buf *cert, const char *key_file,
+		  const struct buf *key)
+{
+	const char *files[2] = {cert_file, key_file};
+	const struct buf *data[2] = {cert, key};
+	static const unsigned modes[2] = {0666, 0600};
+	struct buf err = BUF_INIT;
+	int rc = 0;
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		rc = tls_write_file(files[i], data[i], modes[i], &err);
+		if (rc == 0)
+			cli_info("==> Saved %s", files[i]);
+		else
+			cli_error("%s", buf_cstr(&err));
+	}
+	buf_free(&err);
+	return rc;
 }

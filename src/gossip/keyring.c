@@ -133,15 +133,25 @@ int keyring_install(struct keyring *kr, const char *text, char *err)
 	return rc;
 }
 
-int keyring_use(struct keyring *kr, const char *text, char *err)
+/* Where the key given as text is in the ring (-1: absent); rc after a bad key. */
+static int locate(const struct keyring *kr, const char *text, long *at, char *err)
 {
 	struct gkey k;
 	char why[KEYRING_ERR_MAX];
 	int rc = decode(text, &k, false, why);
 	if (rc != 0)
 		return keyring_fail(err, rc, "Invalid key: %s", why);
-	long i = find(kr, &k);
+	*at = find(kr, &k);
 	OPENSSL_cleanse(&k, sizeof(k));
+	return 0;
+}
+
+int keyring_use(struct keyring *kr, const char *text, char *err)
+{
+	long i;
+	int rc = locate(kr, text, &i, err);
+	if (rc != 0)
+		return rc;
 	if (i < 0)
 		return keyring_fail(err, CAIRN_E_NOTFOUND, "Requested key is not in the keyring");
 	struct gkey chosen = kr->keys[i];
@@ -153,13 +163,10 @@ int keyring_use(struct keyring *kr, const char *text, char *err)
 
 int keyring_remove(struct keyring *kr, const char *text, char *err)
 {
-	struct gkey k;
-	char why[KEYRING_ERR_MAX];
-	int rc = decode(text, &k, false, why);
+	long i;
+	int rc = locate(kr, text, &i, err);
 	if (rc != 0)
-		return keyring_fail(err, rc, "Invalid key: %s", why);
-	long i = find(kr, &k);
-	OPENSSL_cleanse(&k, sizeof(k));
+		return rc;
 	if (i == 0)
 		return keyring_fail(err, CAIRN_E_INVAL, "Removing the primary key is not allowed");
 	if (i < 0)
