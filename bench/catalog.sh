@@ -56,24 +56,18 @@ idle_cpu() {
 	c0=$(cpu_ns "$PID"); sleep "$1"; c1=$(cpu_ns "$PID")
 	awk -v d="$((c1 - c0))" -v s="$1" 'BEGIN {printf "%.1f\n", d / (s * 1e9) * 100}'
 }
-# wrk_once NAME URL: req/s, or bad:<why>
-wrk_once() {
-	local out=$TMP/wrk-$1.txt rps non2xx errs
+# wrk_run NAME URL: req/s, or bad:<why> (wrk's output also to stderr)
+wrk_run() {
+	local out=$TMP/wrk-$1.txt
 	wrk -t2 -c64 -d"${DURATION}s" --latency "$2" >"$out" 2>&1
 	cat "$out" >&2
-	rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
-	non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
-	errs=$(grep -o 'Socket errors:.*' "$out" | tr -cd '1-9')
-	if [ -z "$rps" ]; then echo bad:no-result
-	elif [ -n "$non2xx" ]; then echo "bad:${non2xx}-non-2xx"
-	elif [ -n "$errs" ]; then echo bad:socket-errors
-	else printf '%.0f\n' "$rps"; fi
+	wrk_rate "$out"
 }
 
 # wrk_best NAME URL: the best of ROUNDS wrk runs
 wrk_best() {
 	local r v=()
-	for r in $(seq "$ROUNDS"); do v+=("$(wrk_once "$1-$r" "$2")"); done
+	for r in $(seq "$ROUNDS"); do v+=("$(wrk_run "$1-$r" "$2")"); done
 	best "${v[@]}"
 }
 
@@ -179,7 +173,7 @@ if [ -n "$PID" ]; then
 	python3 "$TMP/reg.py" $A web 0 10 >&2
 	sleep 1
 	curl -s "$URL/v1/health/service/web?passing" | python3 -c 'import json,sys; print("web passing:", len(json.load(sys.stdin)))' >&2
-	wrk_once warm "$URL/v1/health/service/web?passing" >/dev/null
+	wrk_run warm "$URL/v1/health/service/web?passing" >/dev/null
 	R_WEB10=$(wrk_best web10 "$URL/v1/health/service/web?passing")
 	log "== web: 100 instances"
 	python3 "$TMP/reg.py" $A web 10 90 >&2

@@ -49,13 +49,6 @@ NAME=cluster.sh
 
 # ---- helpers ----------------------------------------------------------------
 
-# http_code METHOD URL [DATA]: the status code (000 if no answer)
-http_code() {
-	local data=()
-	[ $# -ge 3 ] && data=(--data-binary "$3")
-	curl -s -o /dev/null -w '%{http_code}' -m 2 -X "$1" "${data[@]}" "$2"
-}
-
 now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 
 # leader_of IP: what that agent's /v1/status/leader says ("" if no answer or none)
@@ -189,33 +182,6 @@ etcd_leader_ip() {
 	done
 }
 
-# wrk_once NAME SECONDS URL LUA "PIDS": req/s, or "bad:<why>" when an answer was not
-# 2xx or sockets failed. Also appends "NAME requests-per-cluster-CPU-second" to
-# $TMP/eff.txt: requests over the CPU time of all the given processes (the whole
-# cluster side, all threads) in the window.
-wrk_once() {
-	local name=$1 secs=$2 url=$3 lua=$4 pids=$5 args=(-t2 -c64) out rps non2xx errs c0=0 c1=0 n p v
-	[ -n "$lua" ] && args+=(-s "$lua")
-	out=$TMP/wrk-$name.txt
-	for p in $pids; do v=$(cpu_ns "$p"); c0=$((c0 + ${v:-0})); done
-	wrk "${args[@]}" -d"${secs}s" --latency "$url" >"$out" 2>&1
-	for p in $pids; do v=$(cpu_ns "$p"); c1=$((c1 + ${v:-0})); done
-	n=$(awk '/requests in/ {print $1}' "$out")
-	isnum "$n" && awk -v n="$n" -v c="$((c1 - c0))" -v k="$name" \
-		'BEGIN {if (c > 0) printf "%s %.0f\n", k, n / (c / 1e9)}' >>"$TMP/eff.txt"
-	rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
-	non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
-	errs=$(grep -o 'Socket errors:.*' "$out" | tr -cd '1-9')
-	if [ -z "$rps" ]; then
-		echo "bad:no-result"
-	elif [ -n "$non2xx" ]; then
-		echo "bad:${non2xx}-non-2xx"
-	elif [ -n "$errs" ]; then
-		echo "bad:socket-errors"
-	else
-		printf '%.0f\n' "$rps"
-	fi
-}
 
 # ---- start ------------------------------------------------------------------
 
@@ -343,7 +309,6 @@ if [ -n "$VOID" ]; then
 	for f in $(dead_procs); do log "-- $f.log:"; tail -5 "$TMP/$f.log" >&2; done
 	NOTES+=("RUN VOID: $VOID; figures after that are missing")
 fi
-eff() { awk -v p="$1-" 'index($1, p) == 1 && $2 > b {b = $2} END {print b ? b : "n/a"}' "$TMP/eff.txt" 2>/dev/null || echo n/a; }
 declare -A BEST
 for s in "${SIDES[@]}"; do
 	n=${s%%|*}
@@ -414,38 +379,15 @@ fi
 
 # ---- table --------------------------------------------------------------------
 
-# row NAME CAIRN PEER_NAME PEER KIND GOAL [info]  (as bench/kv.sh)
-FAILS=0
-row() {
-	local name=$1 c=$2 pn=$3 p=$4 kind=$5 goal=$6 info=${7:-} ratio=- verdict=FAIL gtext
-	if isnum "$c" && isnum "$p" && [ "$p" != 0 ]; then
-		ratio=$(awk -v c="$c" -v p="$p" 'BEGIN {printf "%.2fx", c / p}')
-	fi
-	case $kind in
-	ratio_ge)
-		gtext=">= ${goal}x etcd"
-		isnum "$c" && isnum "$p" && [ "$p" != 0 ] &&
-			awk -v c="$c" -v p="$p" -v g="$goal" 'BEGIN {exit !(c / p >= g)}' && verdict=PASS
-		;;
-	lt)
-		gtext="< $goal"
-		isnum "$c" && awk -v c="$c" -v g="$goal" 'BEGIN {exit !(c < g)}' && verdict=PASS ;;
-	esac
-	isnum "$c" || verdict="FAIL ($c)"
-	if [ -n "$info" ]; then
-		verdict="($verdict, info)"
-	else
-		[ "$verdict" = PASS ] || FAILS=$((FAILS + 1))
-	fi
-	printf '%-42s %9s  %-20s %7s  %-14s %s\n' "$name" "$c" "$pn $p" "$ratio" "$gtext" "$verdict"
-}
-
+# wider columns than lib.sh's default for the peer names; goals name etcd
+ROW_FMT='%-42s %9s  %-20s %7s  %-14s %s\n' ROW_PEER=etcd
 echo
 echo "cairn cluster benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; 3 servers + 1 client" \
 	"agent (raft_multiplier $MULT) vs etcd $(etcd --version | awk '/^etcd Version/ {print $3}') x3;" \
 	"wrk -t2 -c64, best of $ROUNDS x ${DURATION}s"
 [ -n "$VOID" ] && echo "RUN VOID ($VOID, not stopped by this script): the figures below are incomplete"
-printf '%-42s %9s  %-20s %7s  %-14s %s\n' measure cairn peer ratio goal result
+# shellcheck disable=SC2059
+printf "$ROW_FMT" measure cairn peer ratio goal result
 printf '%.0s-' {1..108}
 echo
 row "KV PUT via leader, req/s (fsync)" "${BEST[cairn-put-leader]:-n/a}" "etcd-leader" "${BEST[etcd-put-leader]:-n/a}" ratio_ge 1.5

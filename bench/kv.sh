@@ -58,13 +58,6 @@ ulimit -n "$hard" 2>/dev/null || ulimit -n "$want"
 # ---- helpers ----------------------------------------------------------------
 
 
-# http_code METHOD URL [DATA]: the status code (000 if no answer)
-http_code() {
-	local data=()
-	[ $# -ge 3 ] && data=(--data-binary "$3")
-	curl -s -o /dev/null -w '%{http_code}' -m 2 -X "$1" "${data[@]}" "$2"
-}
-
 # wait_ok URL TIMEOUT_S: until URL answers 200 with a body that is not empty or ""
 wait_ok() {
 	local deadline=$((SECONDS + $2)) out
@@ -82,33 +75,6 @@ wait_ok() {
 
 # cpu_ns PID: CPU time the process has used so far, all threads (schedstat, ns)
 
-# wrk_once NAME SECONDS URL LUA PID: req/s, or "bad:<why>" when an answer was not
-# 2xx or sockets failed (the rate would then be meaningless). Also appends
-# "NAME requests-per-server-CPU-second" to $TMP/eff.txt: the server's own cost per
-# request, which other load on the machine does not change much.
-wrk_once() {
-	local name=$1 secs=$2 url=$3 lua=$4 pid=$5 args=(-t2 -c64) out rps non2xx errs c0 c1 n
-	[ -n "$lua" ] && args+=(-s "$lua")
-	out=$TMP/wrk-$name.txt
-	c0=$(cpu_ns "$pid")
-	wrk "${args[@]}" -d"${secs}s" --latency "$url" >"$out" 2>&1
-	c1=$(cpu_ns "$pid")
-	n=$(awk '/requests in/ {print $1}' "$out")
-	isnum "$n" && awk -v n="$n" -v c="$((c1 - c0))" -v k="$name" \
-		'BEGIN {if (c > 0) printf "%s %.0f\n", k, n / (c / 1e9)}' >>"$TMP/eff.txt"
-	rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
-	non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
-	errs=$(grep -o 'Socket errors:.*' "$out" | tr -cd '1-9')
-	if [ -z "$rps" ]; then
-		echo "bad:no-result"
-	elif [ -n "$non2xx" ]; then
-		echo "bad:${non2xx}-non-2xx"
-	elif [ -n "$errs" ]; then
-		echo "bad:socket-errors"
-	else
-		printf '%.0f\n' "$rps"
-	fi
-}
 
 
 # ---- start ------------------------------------------------------------------
@@ -210,7 +176,6 @@ done
 [ ${#ep[@]} -gt 0 ] && R_ETCD_PUT=$(best "${ep[@]}")
 [ ${#cp[@]} -gt 0 ] && R_CAIRN_PUT=$(best "${cp[@]}")
 # best requests per server CPU-second over the measured rounds, per side
-eff() { awk -v p="$1-" 'index($1, p) == 1 && $2 > b {b = $2} END {print b ? b : "n/a"}' "$TMP/eff.txt" 2>/dev/null || echo n/a; }
 E_HELLO_GET=$(eff hello-get) E_CAIRN_GET=$(eff cairn-get) E_ETCD_PUT=$(eff etcd-put) E_CAIRN_PUT=$(eff cairn-put)
 for f in cairn-get-1 cairn-put-1; do
 	[ -f "$TMP/wrk-$f.txt" ] && { log "-- wrk $f:"; sed -n '/Latency Distribution/,/^Requests/p' "$TMP/wrk-$f.txt" >&2; }
@@ -277,40 +242,11 @@ fi
 
 # ---- table --------------------------------------------------------------------
 
-# row NAME CAIRN PEER_NAME PEER KIND GOAL
-#   KIND ratio_ge: cairn/peer >= GOAL; lt/le: cairn < / <= GOAL (ratio shown for information)
-FAILS=0
-row() {
-	local name=$1 c=$2 pn=$3 p=$4 kind=$5 goal=$6 info=${7:-} ratio=- verdict=FAIL gtext
-	if isnum "$c" && isnum "$p" && [ "$p" != 0 ]; then
-		ratio=$(awk -v c="$c" -v p="$p" 'BEGIN {printf "%.2fx", c / p}')
-	fi
-	case $kind in
-	ratio_ge)
-		gtext=">= ${goal}x $pn"
-		isnum "$c" && isnum "$p" && [ "$p" != 0 ] &&
-			awk -v c="$c" -v p="$p" -v g="$goal" 'BEGIN {exit !(c / p >= g)}' && verdict=PASS
-		;;
-	lt)
-		gtext="< $goal"
-		isnum "$c" && awk -v c="$c" -v g="$goal" 'BEGIN {exit !(c < g)}' && verdict=PASS ;;
-	le)
-		gtext="<= $goal"
-		isnum "$c" && awk -v c="$c" -v g="$goal" 'BEGIN {exit !(c <= g)}' && verdict=PASS ;;
-	esac
-	isnum "$c" || verdict="FAIL ($c)"
-	if [ -n "$info" ]; then
-		verdict="($verdict, info)"
-	else
-		[ "$verdict" = PASS ] || FAILS=$((FAILS + 1))
-	fi
-	printf '%-40s %10s  %-16s %8s  %-14s %s\n' "$name" "$c" "$pn $p" "$ratio" "$gtext" "$verdict"
-}
-
 echo
 echo "cairn KV benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores;" \
 	"wrk -t2 -c64, best of $ROUNDS x ${DURATION}s"
-printf '%-40s %10s  %-16s %8s  %-14s %s\n' measure cairn peer ratio goal result
+# shellcheck disable=SC2059
+printf "$ROW_FMT" measure cairn peer ratio goal result
 printf '%.0s-' {1..104}
 echo
 row "KV GET one key, req/s" "$R_CAIRN_GET" hello "$R_HELLO_GET" ratio_ge 0.7
