@@ -475,7 +475,7 @@ static int start_consensus(struct agent *ag, struct buf *err)
 	    .dir = dir,
 	    .address = addr,
 	    .bind = bind,
-	    .id = identity_raft_id(ag->node_id),
+	    .id = consensus_server_id(ag->node_id),
 	    .bootstrap = bootstrap,
 	    .raft_multiplier = (unsigned)c->raft_multiplier,
 	    .snapshot_threshold = (unsigned)c->raft_snapshot_threshold,

@@ -124,17 +124,3 @@ char *identity_node_id(const char *data_dir, const char *configured, struct buf 
 	buf_free(&path);
 	return xstrdup(id);
 }
-
-uint64_t identity_raft_id(const char *node_id)
-{
-	uint64_t v = 0;
-	int digits = 0;
-	for (const char *p = node_id; *p && digits < 16; p++) {
-		if (*p == '-')
-			continue;
-		int c = tolower((unsigned char)*p);
-		v = v << 4 | (uint64_t)(isdigit(c) ? c - '0' : c - 'a' + 10);
-		digits++;
-	}
-	return v ? v : 1;
-}

@@ -56,7 +56,7 @@ int peers_json_load(const char *raft_dir, struct peers_json *p, struct buf *err)
 				 "cairn recovers it as a voter",
 				 addr);
 		p->addrs[i] = xstrdup(addr);
-		p->servers[i] = (struct consensus_server){identity_raft_id(id), p->addrs[i]};
+		p->servers[i] = (struct consensus_server){consensus_server_id(id), p->addrs[i]};
 		p->n++;
 	}
 	json_decref(root);

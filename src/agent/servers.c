@@ -31,7 +31,7 @@ static size_t gather(const struct servers *s, struct server *out, size_t cap, bo
 				  cap < MAX_SERVERS ? cap : MAX_SERVERS);
 	for (size_t i = 0; i < n; i++) {
 		struct server *sv = &out[i];
-		sv->id = identity_raft_id(gs[i].id);
+		sv->id = consensus_server_id(gs[i].id);
 		snprintf(sv->address, sizeof(sv->address), "%s", gs[i].rpc);
 		snprintf(sv->name, sizeof(sv->name), "%s", gs[i].m->name);
 		sv->status = gs[i].m->status;

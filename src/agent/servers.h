@@ -6,7 +6,7 @@
  * Model.
  *   - A server learns the other servers of its datacenter from their gossip
  *     tags (role "consul", dc, id, port): its Raft ID is derived from the
- *     node ID (identity_raft_id), its Raft address is the member's IP and
+ *     node ID (consensus_server_id), its Raft address is the member's IP and
  *     the port tag.
  *   - bootstrap_expect N > 1 on a pristine server: Raft is set up but not
  *     started. Once N servers (itself included) are alive in gossip, it asks

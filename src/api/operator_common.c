@@ -10,21 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-uint64_t op_raft_id(const char *node_id)
-{
-	/* the first 16 hex digits of the UUID, dashes skipped; never 0 */
-	uint64_t v = 0;
-	int digits = 0;
-	for (const char *p = node_id; *p && digits < 16; p++) {
-		if (*p == '-')
-			continue;
-		int c = tolower((unsigned char)*p);
-		v = v << 4 | (uint64_t)(isdigit(c) ? c - '0' : c - 'a' + 10);
-		digits++;
-	}
-	return v ? v : 1;
-}
-
 const struct serf_member *op_member(const struct api *a, uint64_t id)
 {
 	const struct serf *s = a->lan ? gossip_pool_serf(a->lan) : NULL;
@@ -33,7 +18,7 @@ const struct serf_member *op_member(const struct api *a, uint64_t id)
 		const struct serf_member *m = serf_at(s, i);
 		const char *role = tags_get(&m->tags, "role");
 		const char *nid = tags_get(&m->tags, "id");
-		if (!role || strcmp(role, "consul") != 0 || !nid || op_raft_id(nid) != id)
+		if (!role || strcmp(role, "consul") != 0 || !nid || consensus_server_id(nid) != id)
 			continue;
 		/* a node that came back under a new name: prefer the live one */
 		if (!found || (found->status != SERF_ALIVE && m->status == SERF_ALIVE))
@@ -66,7 +51,8 @@ uint64_t op_find_server(const struct api *a, const char *text, bool by_address)
 		}
 		struct buf shown = BUF_INIT;
 		op_server_id(a, ms[i].id, &shown);
-		bool hit = strcasecmp(buf_cstr(&shown), text) == 0 || op_raft_id(text) == ms[i].id;
+		bool hit = strcasecmp(buf_cstr(&shown), text) == 0 ||
+			   consensus_server_id(text) == ms[i].id;
 		buf_free(&shown);
 		if (hit)
 			return ms[i].id;

@@ -3,7 +3,7 @@
  * operator_common.c): naming Raft servers the way Consul does.
  *
  * Consul's Raft server ID is the node ID (a UUID); cairn's is a 64-bit number
- * derived from it (agent/identity.c, identity_raft_id). The operator
+ * derived from it (consensus_server_id). The operator
  * endpoints show the node ID and node name of each Raft server by finding the
  * LAN gossip member whose "id" tag maps to it; a server with no such member
  * (it left gossip) shows its Raft ID in hex and an empty name.
@@ -16,9 +16,6 @@
 
 #include <stdint.h>
 
-/* The Raft ID for a node ID: the same function as identity_raft_id (the api
- * layer may not include agent/ headers; keep the two in step). */
-uint64_t op_raft_id(const char *node_id);
 /* The LAN member that is Raft server id, or NULL. */
 const struct serf_member *op_member(const struct api *a, uint64_t id);
 /* The ID to show for Raft server id: its member's node ID, else hex, into out. */

@@ -59,6 +59,12 @@ struct consensus_server {
 	const char *address; /* "ip:port" */
 };
 
+/* The Raft server ID of the agent with this node ID (a UUID): its first 16 hex
+ * digits, never 0. Consul's Raft ID is the node ID itself; libraft wants a
+ * number, so every place that maps a node or gossip member to a Raft server
+ * derives it here. */
+uint64_t consensus_server_id(const char *node_id);
+
 int consensus_start(uv_loop_t *loop, struct store *store, const struct consensus_config *cfg,
 		    struct consensus **out, struct buf *err);
 void consensus_close(struct consensus *c, void (*cb)(void *arg), void *arg);

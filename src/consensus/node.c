@@ -12,6 +12,7 @@
 #include "consensus/lockdelay.h"
 #include "state/session.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <raft.h>
@@ -256,6 +257,20 @@ int consensus_bootstrap_start(struct consensus *c, const struct consensus_server
 bool consensus_started(const struct consensus *c)
 {
 	return c->started;
+}
+
+uint64_t consensus_server_id(const char *node_id)
+{
+	uint64_t v = 0;
+	int digits = 0;
+	for (const char *p = node_id; *p && digits < 16; p++) {
+		if (*p == '-')
+			continue;
+		int c = tolower((unsigned char)*p);
+		v = v << 4 | (uint64_t)(isdigit(c) ? c - '0' : c - 'a' + 10);
+		digits++;
+	}
+	return v ? v : 1;
 }
 
 bool consensus_pristine(const char *dir)
