@@ -20,6 +20,7 @@
 #include "base/alloc.h"
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/strconv.h"
 #include "local/local.h"
 
 #include <stdint.h>
@@ -83,20 +84,6 @@ static json_t *decode_body(struct http_request *req)
 	return j;
 }
 
-/* Go's strconv.ParseBool. */
-static int parse_bool(const char *s, bool *out)
-{
-	static const char *yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *no[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (size_t i = 0; i < 6; i++) {
-		if (strcmp(s, yes[i]) == 0)
-			return *out = true, 0;
-		if (strcmp(s, no[i]) == 0)
-			return *out = false, 0;
-	}
-	return -1;
-}
-
 /* ?enable= of the maintenance endpoints; false after answering 400. */
 static bool enable_param(struct http_request *req, bool *enable)
 {
@@ -105,7 +92,7 @@ static bool enable_param(struct http_request *req, bool *enable)
 		api_error(req, 400, "Missing value for enable");
 		return false;
 	}
-	if (parse_bool(p->value, enable)) {
+	if (strconv_parse_bool(p->value, enable)) {
 		struct buf q = BUF_INIT;
 		json_escape(&q, p->value, strlen(p->value));
 		api_error(req, 400, "Invalid value for enable: %s", buf_cstr(&q));

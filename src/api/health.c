@@ -23,6 +23,7 @@
 #include "api/filter_items.h"
 
 #include "base/alloc.h"
+#include "base/strconv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -199,27 +200,16 @@ static void drop_non_passing(struct csn_set *s)
 	s->n = n;
 }
 
-/* Go's strconv.ParseBool; -1 when the text is not a bool. */
-static int parse_bool(const char *s)
-{
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (size_t i = 0; i < 6; i++) {
-		if (strcmp(s, yes[i]) == 0)
-			return 1;
-		if (strcmp(s, no[i]) == 0)
-			return 0;
-	}
-	return -1;
-}
-
 /* ?passing: 1 filter, 0 not, -1 invalid. */
 static int passing_param(const struct http_request *req)
 {
 	const struct http_param *p = http_param_get(req, "passing");
 	if (!p)
 		return 0;
-	return p->value[0] ? parse_bool(p->value) : 1;
+	bool b;
+	if (!p->value[0])
+		return 1;
+	return strconv_parse_bool(p->value, &b) < 0 ? -1 : b;
 }
 
 static int query_service(struct api *a, struct http_request *req, struct watcher *w,

@@ -31,6 +31,7 @@
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "base/strconv.h"
 #include "gossip/pool.h"
 #include "gossip/pool_keyring.h"
 
@@ -175,20 +176,6 @@ static void pool_done(struct gossip_pool *p, const struct pool_keyring_result *r
 
 /* ---- the request ---- */
 
-/* Go's strconv.ParseBool. */
-static int parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (size_t i = 0; i < 6; i++) {
-		if (strcmp(s, yes[i]) == 0)
-			return *out = true, 0;
-		if (strcmp(s, no[i]) == 0)
-			return *out = false, 0;
-	}
-	return -1;
-}
-
 /* ?relay-factor and ?local-only as Consul's OperatorKeyringEndpoint; false
  * after answering 400. */
 static bool parse_params(struct http_request *req, bool *local_only)
@@ -222,7 +209,7 @@ static bool parse_params(struct http_request *req, bool *local_only)
 	const struct http_param *lo = http_param_get(req, "local-only");
 	*local_only = false;
 	if (lo && *lo->value) {
-		if (parse_bool(lo->value, local_only)) {
+		if (strconv_parse_bool(lo->value, local_only)) {
 			api_error(req, 400,
 				  "Error parsing local-only: strconv.ParseBool: parsing \"%s\": "
 				  "invalid syntax",

@@ -19,6 +19,7 @@
 #include "base/filter_internal.h"
 
 #include "base/alloc.h"
+#include "base/strconv.h"
 
 #include <errno.h>
 #include <math.h>
@@ -259,16 +260,8 @@ syntax:
 
 bool filter_parse_bool(const char *s, size_t len, bool *out, struct buf *err)
 {
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (size_t i = 0; i < 6; i++) {
-		if (strlen(yes[i]) == len && memcmp(yes[i], s, len) == 0)
-			return *out = true;
-		if (strlen(no[i]) == len && memcmp(no[i], s, len) == 0) {
-			*out = false;
-			return true;
-		}
-	}
+	if (strconv_parse_bool_n(s, len, out) == 0)
+		return true;
 	strconv_error(err, "ParseBool", s, len, "invalid syntax");
 	return false;
 }

@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/duration.h"
+#include "base/strconv.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -30,20 +31,6 @@ static const struct flag_def *lookup(const struct flag_def *defs, const char *na
 		if (strlen(defs->name) == n && memcmp(defs->name, name, n) == 0)
 			return defs;
 	return NULL;
-}
-
-/* strconv.ParseBool */
-static int parse_bool(const char *s, bool *v)
-{
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcmp(s, yes[i]) == 0)
-			return *v = true, 0;
-		if (strcmp(s, no[i]) == 0)
-			return *v = false, 0;
-	}
-	return -1;
 }
 
 /* strconv.ParseUint/ParseInt with base 0. Returns 0, or a Go error text. */
@@ -91,7 +78,7 @@ static int set_value(const struct flag_def *d, void *opts, const char *value)
 	const char *err = NULL;
 	switch (d->type) {
 	case FLAG_BOOL:
-		return parse_bool(value, (bool *)p);
+		return strconv_parse_bool(value, (bool *)p);
 	case FLAG_STRING:
 		*(const char **)p = value;
 		return 0;

@@ -17,6 +17,7 @@
 #include "cli/httpc_tls.h"
 
 #include "base/alloc.h"
+#include "base/strconv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,19 +40,14 @@ static void set_env(char **dst, const char *name)
 		set(dst, v);
 }
 
-/* strconv.ParseBool; -1 when not a boolean. */
+/* $name as strconv.ParseBool reads it: 1, 0, or -1 when unset or not a boolean. */
 static int env_bool(const char *name)
 {
 	const char *v = getenv(name);
-	if (!v || !*v)
+	bool b;
+	if (!v || strconv_parse_bool(v, &b) < 0)
 		return -1;
-	if (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "T") || !strcmp(v, "true") ||
-	    !strcmp(v, "TRUE") || !strcmp(v, "True"))
-		return 1;
-	if (!strcmp(v, "0") || !strcmp(v, "f") || !strcmp(v, "F") || !strcmp(v, "false") ||
-	    !strcmp(v, "FALSE") || !strcmp(v, "False"))
-		return 0;
-	return -1;
+	return b;
 }
 
 /* Go's error text for a failed open: "open NAME: no such file or directory". */

@@ -28,6 +28,7 @@
 
 #include "base/alloc.h"
 #include "base/file.h"
+#include "base/strconv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -125,20 +126,6 @@ static void install_signals(void)
 
 /* ---- parameters ---- */
 
-/* Go's strconv.ParseBool. */
-static int parse_go_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (size_t i = 0; i < 6; i++) {
-		if (strcmp(s, yes[i]) == 0)
-			return *out = true, 0;
-		if (strcmp(s, no[i]) == 0)
-			return *out = false, 0;
-	}
-	return -1;
-}
-
 static void set_str(json_t *params, const char *name, const char *v)
 {
 	if (v && *v)
@@ -169,7 +156,7 @@ static json_t *build_params(const struct watch_opts *o, const struct httpc *c)
 	set_str(params, "name", o->name);
 	if (o->passingonly && *o->passingonly) {
 		bool b;
-		if (parse_go_bool(o->passingonly, &b) < 0) {
+		if (strconv_parse_bool(o->passingonly, &b) < 0) {
 			cli_error("Failed to parse passingonly flag: strconv.ParseBool: parsing "
 				  "\"%s\": invalid syntax",
 				  o->passingonly);

@@ -19,6 +19,7 @@
 #include "config/loader.h"
 
 #include "base/alloc.h"
+#include "base/strconv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -167,10 +168,8 @@ bool cmdline_dev(const struct cmdline *cl)
 	bool dev = false;
 	for (size_t k = 0; k < cl->n; k++) {
 		if (strcmp(cl->a[k].o->key, "dev") == 0) {
-			const char *v = cl->a[k].value;
-			dev = strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
-			      strcmp(v, "t") == 0 || strcmp(v, "T") == 0 ||
-			      strcmp(v, "TRUE") == 0 || strcmp(v, "True") == 0;
+			bool b;
+			dev = strconv_parse_bool(cl->a[k].value, &b) == 0 && b;
 		}
 	}
 	return dev;

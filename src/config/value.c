@@ -14,6 +14,7 @@
 
 #include "base/alloc.h"
 #include "base/duration.h"
+#include "base/strconv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,19 +22,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool parse_gobool(const char *s, bool *out)
-{
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (size_t i = 0; i < 6; i++) {
-		if (strcmp(s, yes[i]) == 0)
-			return *out = true, true;
-		if (strcmp(s, no[i]) == 0)
-			return *out = false, true;
-	}
-	return false;
-}
 
 static bool parse_ll(const char *s, long long lo, long long hi, long long *out)
 {
@@ -146,7 +134,7 @@ int opt_set_text(struct config *c, const struct opt *o, const char *text, const 
 	int64_t ns;
 	switch (o->type) {
 	case OPT_BOOL:
-		if (!parse_gobool(text, &b)) {
+		if (strconv_parse_bool(text, &b) < 0) {
 			buf_printf(err, "invalid boolean value \"%s\" for %s: parse error", text,
 				   flag ? flag : o->key);
 			return -1;
