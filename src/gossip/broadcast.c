@@ -141,9 +141,9 @@ done:;
 	for (size_t i = n; i-- > 0;) {
 		struct bitem *it = taken[i];
 		unlink_item(ml, it);
-		if (it->node == ml->self && ml->leaving)
-			ml->leave_sent++;
 		it->transmits++;
+		if (it->node == ml->self && ml->leaving && it->transmits >= limit)
+			ml->leave_done = true;
 		if (it->transmits >= limit)
 			drop(ml, it);
 		else

@@ -118,7 +118,7 @@ struct memberlist {
 	int ntiers;
 	size_t qlen;
 	uint32_t lencnt[256]; /* queued parts by length (< 256): bq_fill stops early */
-	uint64_t leave_sent;  /* transmits of our leave message (latched) */
+	bool leave_done;      /* our leave message reached its transmit limit */
 	bool leave_queued;
 
 	/* push-pull */

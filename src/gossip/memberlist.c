@@ -377,7 +377,7 @@ void memberlist_leave(struct memberlist *ml, uint64_t now)
 
 bool memberlist_leave_sent(const struct memberlist *ml)
 {
-	return ml->leaving && (ml->leave_sent > 0 || ml->nalive == 0);
+	return ml->leaving && (ml->leave_done || ml->nalive == 0);
 }
 
 int memberlist_set_meta(struct memberlist *ml, uint64_t now, const uint8_t *meta, size_t len)

@@ -151,7 +151,8 @@ void memberlist_stream_done(struct memberlist *ml, uint64_t now, uint64_t id, co
 int memberlist_join(struct memberlist *ml, uint64_t now, const struct gaddr *addrs, size_t n);
 /* Graceful leave: broadcast our own "dead" (left), stop probing. */
 void memberlist_leave(struct memberlist *ml, uint64_t now);
-/* True once the leave message went out at least once (or nobody is left to tell). */
+/* True once the leave message has gone out as many times as any broadcast
+ * does (memberlist's Leave waits for the same), or nobody is left to tell. */
 bool memberlist_leave_sent(const struct memberlist *ml);
 /* New meta for this node: bumps the incarnation and gossips alive. */
 int memberlist_set_meta(struct memberlist *ml, uint64_t now, const uint8_t *meta, size_t len);
