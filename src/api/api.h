@@ -73,6 +73,18 @@ struct api {
 /* Forward req when this agent must not answer it (forward.c); true when it
  * was taken (the reply comes later). */
 bool api_forward(struct api *a, struct http_request *req, unsigned flags);
+/* Send an HTTP request of our own (method, path with its query string, body)
+ * to a random alive server of datacenter dc (the WAN pool) over server RPC,
+ * counting it one hop further than origin; done gets 0 and the reply, or an
+ * error code and NULL. Returns the call for api_dc_cancel, or NULL when no
+ * server of dc is known or the call cannot start (done is then not called). */
+struct rpc_http_reply;
+struct api_dc_call;
+typedef void (*api_dc_done)(void *data, int status, const struct rpc_http_reply *r);
+struct api_dc_call *api_dc_call(struct api *a, const struct http_request *origin, const char *dc,
+				const char *method, const char *path, const void *body, size_t len,
+				api_dc_done done, void *data);
+void api_dc_cancel(struct api_dc_call *c);
 /* The node a request speaks for: the agent the client sent it to, which is
  * this one unless it was forwarded. */
 const char *api_origin_node(const struct api *a, const struct http_request *req);
@@ -107,8 +119,10 @@ bool api_has(const struct http_request *req, const char *name);
  * bad value (a 400 has then been sent). */
 int api_uint_param(struct http_request *req, const char *name, uint64_t *out, bool *present);
 
-/* Writes and reads name a datacenter with ?dc; only the local one is reachable
- * until WAN federation exists. Returns false after answering 500. */
+/* Writes and reads name a datacenter with ?dc; a request for another one was
+ * forwarded there before its handler ran (api_forward), so a handler that
+ * still sees one cannot reach it. Returns false after answering 500 "No path
+ * to datacenter". */
 bool api_local_dc(struct api *a, struct http_request *req);
 /* Operator and snapshot endpoints need this agent's Raft node (a client agent
  * forwards them before they get here). Returns false after answering 500
@@ -122,6 +136,9 @@ bool api_raft_here(struct api *a, struct http_request *req);
  * and set *index (>= 1). */
 typedef int (*api_query_fn)(struct api *a, struct http_request *req, struct watcher *w,
 			    uint64_t *index);
+/* What a query function returns when it took the request over (set req->ctx
+ * and req->cancel, wrote nothing) and will reply itself. */
+#define API_DEFERRED (-2)
 void api_read(struct api *a, struct http_request *req, api_query_fn query);
 /* The same for the agent's own data (user events): no consistency modes, and
  * the index is a hash (Consul's event list), so a blocking read waits while
@@ -184,6 +201,9 @@ void api_session_node(void *ctx, struct http_request *req);
 void api_session_list(void *ctx, struct http_request *req);
 void api_query(void *ctx, struct http_request *req);	/* query.c: /v1/query */
 void api_query_id(void *ctx, struct http_request *req); /* /v1/query/:id[/execute|/explain] */
+/* PUT /v1/internal/prepared-query/execute-remote: another datacenter's
+ * failover (query_run.c) */
+void api_query_execute_remote(void *ctx, struct http_request *req);
 void api_agent_members(void *ctx, struct http_request *req);
 void api_agent_join(void *ctx, struct http_request *req);
 void api_agent_leave(void *ctx, struct http_request *req);

@@ -1,7 +1,9 @@
 /*
  * /v1/catalog/...: Consul's catalog reads (writes are in catalog_register.c).
  *
- *   datacenters          ["<dc>"] from config (no blocking, no X-Consul headers)
+ *   datacenters          the datacenters with servers in the WAN pool, nearest
+ *                        first (gossip_datacenters); no blocking, no X-Consul
+ *                        headers
  *   nodes                every node, ?node-meta, ?filter (Node)
  *   services             service name -> union of its instances' tags; ?node-meta and
  *                        ?filter (ServiceNode) select the instances that count
@@ -21,6 +23,7 @@
 #include "api/filter_items.h"
 
 #include "base/alloc.h"
+#include "gossip/servers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +41,15 @@ void api_catalog_datacenters(void *ctx, struct http_request *req)
 	struct jsonw w;
 	api_json_begin(a, req, &w);
 	jsonw_arr_open(&w);
-	jsonw_str(&w, a->cfg->datacenter);
+	struct gossip_dc dcs[64];
+	size_t n = a->wan ? gossip_datacenters(a->wan, dcs, 64) : 0;
+	bool ours = false;
+	for (size_t i = 0; i < n; i++) {
+		jsonw_str(&w, dcs[i].name);
+		ours |= strcmp(dcs[i].name, a->cfg->datacenter) == 0;
+	}
+	if (!ours) /* before the WAN pool has started */
+		jsonw_str(&w, a->cfg->datacenter);
 	jsonw_arr_close(&w);
 	api_json_end(req, &w);
 	http_reply(req);

@@ -2,7 +2,9 @@
  * Network coordinates (Consul's coordinate API):
  *
  *   GET /v1/coordinate/datacenters   [{"Datacenter","AreaID":"wan","Coordinates":
- *                                      [{"Node":"s1.dc1","Coord":{...}}]}]
+ *                                      [{"Node":"s1.dc1","Coord":{...}}]}], one
+ *                                      per datacenter in the WAN pool, nearest
+ *                                      first (a client asks a server)
  *   GET /v1/coordinate/nodes         [{"Node","Segment","Coord":{...}}], by name
  *   GET /v1/coordinate/node/<node>   the same for one node; 404 when unknown
  *
@@ -16,18 +18,23 @@
 #include "api/api.h"
 
 #include "gossip/pool.h"
+#include "gossip/servers.h"
 #include "gossip/vivaldi.h"
 
 #include <string.h>
 
-/* Members of p with a coordinate, optionally only `only`; returns how many. */
-static size_t write_coords(struct jsonw *w, const struct gossip_pool *p, const char *only, bool lan)
+/* Members of p with a coordinate, optionally only `only` or only those
+ * whose "dc" tag is dc; returns how many. */
+static size_t write_coords(struct jsonw *w, const struct gossip_pool *p, const char *only,
+			   const char *dc, bool lan)
 {
 	const struct serf *s = gossip_pool_serf(p);
 	size_t n = 0;
 	for (size_t i = 0, c = s ? serf_count(s) : 0; i < c; i++) {
 		const struct serf_member *m = serf_at(s, i);
-		if (m->status == SERF_LEFT || (only && strcmp(only, m->name) != 0))
+		const char *mdc = tags_get(&m->tags, "dc");
+		if (m->status == SERF_LEFT || (only && strcmp(only, m->name) != 0) ||
+		    (dc && (!mdc || strcmp(dc, mdc) != 0)))
 			continue;
 		const struct vivaldi_coord *co = gossip_pool_coord(p, m->name);
 		if (!co)
@@ -52,7 +59,7 @@ static int query_nodes(struct api *a, struct http_request *req, struct watcher *
 	struct jsonw j;
 	api_json_begin(a, req, &j);
 	jsonw_arr_open(&j);
-	size_t n = a->lan ? write_coords(&j, a->lan, only, true) : 0;
+	size_t n = a->lan ? write_coords(&j, a->lan, only, NULL, true) : 0;
 	jsonw_arr_close(&j);
 	api_json_end(req, &j);
 	if (only && n == 0) {
@@ -84,13 +91,15 @@ void api_coordinate_datacenters(void *ctx, struct http_request *req)
 	struct jsonw j;
 	api_json_begin(a, req, &j);
 	jsonw_arr_open(&j);
-	if (a->wan) {
+	struct gossip_dc dcs[64];
+	size_t n = a->wan ? gossip_datacenters(a->wan, dcs, 64) : 0;
+	for (size_t i = 0; i < n; i++) {
 		jsonw_obj_open(&j);
-		jsonw_kstr(&j, "Datacenter", a->cfg->datacenter);
+		jsonw_kstr(&j, "Datacenter", dcs[i].name);
 		jsonw_kstr(&j, "AreaID", "wan");
 		jsonw_key(&j, "Coordinates");
 		jsonw_arr_open(&j);
-		write_coords(&j, a->wan, NULL, false);
+		write_coords(&j, a->wan, NULL, dcs[i].name, false);
 		jsonw_arr_close(&j);
 		jsonw_obj_close(&j);
 	}

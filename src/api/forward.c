@@ -27,6 +27,13 @@
  * gossip (role "consul", its RPC port from the "port" tag) and, when the
  * connection fails, another one, until rpc_hold_timeout (7 s) has passed;
  * with no server known they answer Consul's "No known Consul servers".
+ *
+ * Other datacenters. A request whose ?dc names another datacenter goes, on a
+ * client, to one of its servers as above; a server sends it to a random alive
+ * server of that datacenter from the WAN pool (again trying another when the
+ * connection fails), or answers Consul's "No path to datacenter" when the WAN
+ * pool knows none. There the dc is its own, so it is answered (or sent on to
+ * its leader) as a local request: hence up to three hops.
  */
 #include "api/api.h"
 
@@ -42,8 +49,8 @@
 #include <strings.h>
 
 #define HOPS_HEADER "x-cairn-forwarded"
-#define NODE_HEADER "x-cairn-node" /* the agent the client asked */
-#define MAX_HOPS    2
+#define NODE_HEADER "x-cairn-node"   /* the agent the client asked */
+#define MAX_HOPS    3		     /* client -> server -> (other datacenter's) server -> leader */
 #define HOLD_MS	    7000	     /* rpc_hold_timeout */
 #define PLAIN_MS    30000	     /* a request that does not block */
 #define BLOCKING_MS (11 * 60 * 1000) /* the longest blocking query and its jitter */
@@ -55,6 +62,8 @@ struct fwd {
 	struct rpc_call *call;
 	struct buf raw; /* the request to send */
 	bool to_leader;
+	const struct gossip_pool *pool; /* where servers are picked from, with dc */
+	const char *dc;
 	uint64_t deadline; /* uv_now until which another server may be tried */
 	char tried[8][96]; /* servers that failed (clients) */
 	int ntried;
@@ -105,11 +114,11 @@ static bool tried(const struct fwd *f, const char *addr)
 	return false;
 }
 
-/* A random alive server of our datacenter not tried yet; false if none. */
+/* A random alive server of f's datacenter not tried yet; false if none. */
 static bool pick_server(struct fwd *f, char *out, size_t cap)
 {
 	struct gossip_server sv[MAX_SERVERS];
-	size_t n = gossip_servers(f->a->lan, f->a->cfg->datacenter, true, sv, MAX_SERVERS), k = 0;
+	size_t n = gossip_servers(f->pool, f->dc, true, sv, MAX_SERVERS), k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!tried(f, sv[i].rpc))
 			sv[k++] = sv[i];
@@ -209,13 +218,21 @@ bool api_discovery_stale(const struct api *a, const struct http_request *req)
 	return consensus_last_contact_ms(a->cons) <= (uint64_t)(max / 1000000);
 }
 
+/* The datacenter ?dc names when it is not ours, else NULL. */
+static const char *other_dc(const struct api *a, const struct http_request *req)
+{
+	const struct http_param *dc = http_param_get(req, "dc");
+	return dc && dc->value[0] && strcmp(dc->value, a->cfg->datacenter) != 0 ? dc->value : NULL;
+}
+
 bool api_forward(struct api *a, struct http_request *req, unsigned flags)
 {
 	if (!(flags & (API_FWD_LEADER | API_FWD_SERVER)) || !a->rpc || hops(req) >= MAX_HOPS)
 		return false;
 	bool client = a->cons == NULL;
+	const char *dc = other_dc(a, req);
 	const char *leader = NULL;
-	if (!client) {
+	if (!client && !dc) {
 		if (flags & API_FWD_SERVER || consensus_is_leader(a->cons))
 			return false;
 		bool read = req->method == HTTP_M_GET || req->method == HTTP_M_HEAD;
@@ -225,20 +242,75 @@ bool api_forward(struct api *a, struct http_request *req, unsigned flags)
 		if (!*leader)
 			return false; /* the handler answers "No cluster leader" */
 	}
+	if (!client && dc && !a->wan)
+		return false; /* the handler answers "No path to datacenter" */
 	struct fwd *f = xcalloc(1, sizeof(*f));
 	f->a = a;
 	f->req = req;
-	f->to_leader = !client;
+	f->to_leader = leader != NULL;
+	f->pool = leader ? NULL : client ? a->lan : a->wan;
+	f->dc = client || !dc ? a->cfg->datacenter : dc;
 	f->deadline = uv_now(a->loop) + HOLD_MS;
 	serialize(a, req, &f->raw);
 	req->ctx = f;
 	req->cancel = fwd_cancel;
 	char addr[96];
-	if (client && !pick_server(f, addr, sizeof(addr))) {
-		answer(f, 500, "%s", "No known Consul servers");
+	if (!leader && !pick_server(f, addr, sizeof(addr))) {
+		answer(f, 500, "%s", client ? "No known Consul servers" : "No path to datacenter");
 		return true;
 	}
-	if (!send_to(f, client ? addr : leader))
+	if (!send_to(f, leader ? leader : addr))
 		answer(f, 500, "rpc error: %s", "cannot reach the server");
 	return true;
+}
+
+/* ---- requests of our own to another datacenter ---- */
+
+struct api_dc_call {
+	struct rpc_call *call;
+	api_dc_done done;
+	void *data;
+};
+
+static void dc_replied(void *data, int status, const struct rpc_frame *reply)
+{
+	struct api_dc_call *c = data;
+	struct rpc_http_reply r;
+	if (status == 0 && reply->type != RPC_HTTP_REPLY)
+		status = CAIRN_E_IO; /* an RPC_ERROR frame */
+	if (status == 0 && rpc_http_reply_decode(reply->payload, reply->len, &r))
+		status = CAIRN_E_PARSE;
+	c->done(c->data, status, status ? NULL : &r);
+	free(c);
+}
+
+struct api_dc_call *api_dc_call(struct api *a, const struct http_request *origin, const char *dc,
+				const char *method, const char *path, const void *body, size_t len,
+				api_dc_done done, void *data)
+{
+	char addr[96];
+	if (!a->wan || !a->rpc || !gossip_server_pick(a->wan, dc, addr, sizeof(addr)))
+		return NULL;
+	struct buf raw = BUF_INIT;
+	buf_printf(&raw,
+		   "%s %s HTTP/1.1\r\nHost: %s\r\nX-Cairn-Forwarded: %d\r\nX-Cairn-Node: "
+		   "%s\r\nContent-Length: %zu\r\n\r\n",
+		   method, path, addr, hops(origin) + 1, api_origin_node(a, origin), len);
+	buf_append(&raw, body, len);
+	struct api_dc_call *c = xmalloc(sizeof(*c));
+	c->done = done;
+	c->data = data;
+	c->call = rpc_call(a->rpc, addr, RPC_HTTP, raw.data, raw.len, PLAIN_MS, dc_replied, c);
+	buf_free(&raw);
+	if (!c->call) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void api_dc_cancel(struct api_dc_call *c)
+{
+	rpc_call_cancel(c->call);
+	free(c);
 }

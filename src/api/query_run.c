@@ -15,10 +15,11 @@
  * source node itself moved first when it is among the first ten, as Consul
  * does; then cut to ?limit.
  *
- * Failover. This build serves one datacenter: when nothing is left, Consul
- * would try Failover.NearestN datacenters by RTT, then Failover.Datacenters
- * in order, skipping unknown ones and the local one. Every candidate here is
- * unknown, so the answer keeps Failovers 0 and the empty Nodes list.
+ * Failover: when nothing is left, the query (rendered) is run in other
+ * datacenters (query_failover.c), which answer through
+ * PUT /v1/internal/prepared-query/execute-remote (Consul's
+ * PreparedQuery.ExecuteRemote): the query in the body, run like here but
+ * without near sorting, ?failovers echoed as Failovers.
  *
  * The index is the higher of the query table's and the service's, and a
  * blocking execute watches both. Loop thread.
@@ -26,6 +27,7 @@
 #include "api/query_int.h"
 
 #include "api/catalog_json.h"
+#include "api/query_def.h"
 #include "state/query_exec.h"
 
 #include "base/alloc.h"
@@ -166,50 +168,75 @@ static void sort_near(struct api *a, struct pq_result *r, const char *src)
 	}
 }
 
-static int execute(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index)
+void query_exec_json(struct api *a, struct http_request *req, const struct prepared_query *q,
+		     const struct pq_result *r, const char *dc, int failovers)
 {
-	char *why = NULL;
-	uint64_t limit = 0;
-	bool has_limit = false;
-	*index = pquery_list_index(a->store);
-	if (w)
-		pquery_watch_list(a->store, w);
-	struct prepared_query *q = resolve(a, req, &why);
-	if (!q)
-		return not_found(req, why);
-	uint64_t si = catalog_service_index(a->store, pq_str(q->service));
-	*index = si > *index ? si : *index;
-	if (w)
-		catalog_watch_service(a->store, w, pq_str(q->service));
-	struct pq_result r = {0};
-	pquery_exec(a->store, q, rnd, NULL, &r);
-	const struct http_param *np = http_param_get(req, "near");
-	sort_near(a, &r, near_node(a, req, np && np->value[0] ? np->value : q->near));
-	if (api_uint_param(req, "limit", &limit, &has_limit) == 0 && has_limit && limit > 0 &&
-	    r.n > limit)
-		r.n = (size_t)limit;
 	struct jsonw j;
 	api_json_begin(a, req, &j);
 	jsonw_obj_open(&j);
 	jsonw_kstr(&j, "Service", pq_str(q->service));
 	jsonw_key(&j, "Nodes");
 	jsonw_arr_open(&j);
-	for (size_t i = 0; i < r.n; i++)
-		catalog_json_check_service_node(&j, r.v[i].node, r.v[i].svc,
-						r.v[i].n ? r.checks + r.v[i].first : NULL,
-						r.v[i].n);
+	for (size_t i = 0; r && i < r->n; i++)
+		catalog_json_check_service_node(&j, r->v[i].node, r->v[i].svc,
+						r->v[i].n ? r->checks + r->v[i].first : NULL,
+						r->v[i].n);
 	jsonw_arr_close(&j);
 	jsonw_key(&j, "DNS");
 	jsonw_obj_open(&j);
 	jsonw_kstr(&j, "TTL", pq_str(q->dns_ttl));
 	jsonw_obj_close(&j);
-	jsonw_kstr(&j, "Datacenter", a->cfg->datacenter ? a->cfg->datacenter : "dc1");
-	jsonw_kint(&j, "Failovers", 0);
+	jsonw_kstr(&j, "Datacenter", dc);
+	jsonw_kint(&j, "Failovers", failovers);
 	jsonw_obj_close(&j);
 	api_json_end(req, &j);
+}
+
+/* Run q here: the response, or API_DEFERRED when nothing passed and q fails
+ * over to another datacenter (failover true: the origin's execute). */
+static int run(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index,
+	       struct prepared_query *q, bool failover)
+{
+	uint64_t limit = 0;
+	bool has_limit = false;
+	uint64_t si = catalog_service_index(a->store, pq_str(q->service));
+	*index = si > *index ? si : *index;
+	if (w)
+		catalog_watch_service(a->store, w, pq_str(q->service));
+	struct pq_result r = {0};
+	pquery_exec(a->store, q, rnd, NULL, &r);
+	if (failover) { /* not in the other datacenter (Consul's ExecuteRemote) */
+		const struct http_param *np = http_param_get(req, "near");
+		sort_near(a, &r, near_node(a, req, np && np->value[0] ? np->value : q->near));
+	}
+	if (api_uint_param(req, "limit", &limit, &has_limit) == 0 && has_limit && limit > 0 &&
+	    r.n > limit)
+		r.n = (size_t)limit;
+	int status = 200, tried = r.n == 0 && failover ? query_failover(a, req, q) : 0;
+	if (tried < 0) {
+		status = API_DEFERRED;
+	} else {
+		uint64_t fo = (uint64_t)tried;
+		if (!failover)
+			api_uint_param(req, "failovers", &fo, NULL);
+		query_exec_json(a, req, q, &r, a->cfg->datacenter, (int)fo);
+	}
 	pq_result_free(&r);
+	return status;
+}
+
+static int execute(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index)
+{
+	char *why = NULL;
+	*index = pquery_list_index(a->store);
+	if (w)
+		pquery_watch_list(a->store, w);
+	struct prepared_query *q = resolve(a, req, &why);
+	if (!q)
+		return not_found(req, why);
+	int status = run(a, req, w, index, q, true);
 	pquery_unref(q);
-	return 200;
+	return status;
 }
 
 void api_query_execute(struct api *a, struct http_request *req)
@@ -219,4 +246,36 @@ void api_query_execute(struct api *a, struct http_request *req)
 	if (api_uint_param(req, "limit", &limit, &present) < 0)
 		return; /* 400 sent */
 	api_read(a, req, execute);
+}
+
+/* ---- another datacenter's failover, run here ---- */
+
+static int execute_remote(struct api *a, struct http_request *req, struct watcher *w,
+			  uint64_t *index)
+{
+	struct buf err = BUF_INIT;
+	struct prepared_query *q =
+	    query_def_decode((const char *)req->body.data, req->body.len, &err);
+	*index = 1;
+	if (!q) {
+		req->resp.content_type = "text/plain; charset=utf-8";
+		buf_printf(&req->resp.body, "Request decode failed: %s", buf_cstr(&err));
+		buf_free(&err);
+		return 400;
+	}
+	buf_free(&err);
+	int status = run(a, req, w, index, q, false);
+	pquery_unref(q);
+	return status;
+}
+
+void api_query_execute_remote(void *ctx, struct http_request *req)
+{
+	struct api *a = ctx;
+	uint64_t n;
+	bool present;
+	if (api_uint_param(req, "limit", &n, &present) < 0 ||
+	    api_uint_param(req, "failovers", &n, &present) < 0)
+		return; /* 400 sent */
+	api_read(a, req, execute_remote);
 }

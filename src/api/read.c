@@ -12,6 +12,10 @@
  *   again; when the timer fires it runs one last time and answers whatever it
  *   has. A client that disconnects while parked cancels everything at once.
  *
+ * A query may also take the request over (API_DEFERRED: a prepared query
+ * failing over to another datacenter): the reader then adds its headers and
+ * is done, and the query replies later.
+ *
  * Each read owns a struct reader; one that parks also gets a uv_timer_t and is
  * then freed in the timer's close callback, after the reply or the cancel.
  */
@@ -129,7 +133,16 @@ static void execute(struct reader *r)
 	uint64_t index = 0;
 	bool blocking = r->min_index > 0 && !r->timed_out;
 	reset_response(req);
+	req->ctx = r; /* a query that defers replaces these */
+	req->cancel = on_cancel;
 	int status = r->query(r->a, req, blocking ? &r->watcher : NULL, &index);
+	if (status == API_DEFERRED) {
+		/* the query took the request over and replies later: it gets the
+		 * headers of what it read now */
+		add_headers(r, index);
+		reader_free(r);
+		return;
+	}
 	bool unchanged = r->hash_index ? index == r->min_index : index <= r->min_index;
 	if (store_restores(r->a->store) != r->restores)
 		unchanged = false; /* a restore: answer now, whatever the index says */
