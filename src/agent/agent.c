@@ -27,6 +27,7 @@
 #include "agent/agent.h"
 
 #include "agent/dns_remote.h"
+#include "gossip/servers.h"
 #include "agent/gossip.h"
 #include "agent/https.h"
 #include "agent/identity.h"
@@ -572,14 +573,38 @@ static void free_addrs(char **a)
 	free(a);
 }
 
-/* RPC_DNS: a client agent's DNS query, answered from this server's store. */
+/* dns_view.dc_known on servers: the WAN pool has servers of dc, alive or not
+ * (one that exists but cannot be reached is SERVFAIL, as Consul). */
+static bool dns_dc_known(void *ctx, const char *dc)
+{
+	struct gossip_server sv[1];
+	return gossip_servers(ctx, dc, false, sv, 1) > 0;
+}
+
+static void rpc_dns_later(void *tok, const uint8_t *resp, size_t len)
+{
+	rpc_server_dns_reply(tok, resp, len);
+}
+
+/* RPC_DNS: a client agent's DNS query, answered from this server's store, or
+ * by the server of the other datacenter it names. */
 static int rpc_dns_answer(void *ctx, const uint8_t *q, size_t n, bool tcp, uint8_t *out,
-			  size_t *out_len)
+			  size_t *out_len, void *token)
 {
 	struct agent *ag = ctx;
 	if (!ag->dns_view.store)
 		return -1;
-	return dns_respond(&ag->dns_view, q, n, tcp, out, out_len) == DNS_REPLY ? 0 : -1;
+	switch (dns_respond(&ag->dns_view, q, n, tcp, out, out_len)) {
+	case DNS_REPLY:
+		return 0;
+	case DNS_OTHER_DC:
+		return dns_remote_ask(&ag->dns_remote, (const char *)out, q, n, tcp, rpc_dns_later,
+				      token)
+			   ? 1
+			   : -1;
+	default:
+		return -1;
+	}
 }
 
 /* unix_sockets.<key> when a non-empty string (the block's values live as long
@@ -670,7 +695,14 @@ static int start_dns(struct agent *ag, struct buf *err)
 	    .cfg = &ag->cfg,
 	    .rand = agent_rand,
 	    .rand_ctx = &ag->rng,
+	    .dc_known = ag->gossip.wan.started ? dns_dc_known : NULL,
+	    .dc_ctx = &ag->gossip.wan.pool,
 	};
+	/* a client agent's store holds no catalog: servers answer; a server asks
+	 * other datacenters' servers (also for its clients' questions over RPC) */
+	ag->dns_remote =
+	    (struct dns_remote){ag->rpc, &ag->gossip.lan.pool,
+				ag->gossip.wan.started ? &ag->gossip.wan.pool : NULL, &ag->cfg};
 	if (c->ports.dns < 0)
 		return 0;
 	const char *list = "127.0.0.1";
@@ -694,12 +726,10 @@ static int start_dns(struct agent *ag, struct buf *err)
 	    .port = c->ports.dns,
 	    .view = &ag->dns_view,
 	};
-	if (!ag->cons) { /* a client agent's store holds no catalog: servers answer */
-		ag->dns_remote = (struct dns_remote){ag->rpc, &ag->gossip.lan.pool, &ag->cfg};
-		dc.remote_ask = dns_remote_ask;
-		dc.remote_cancel = dns_remote_cancel;
-		dc.remote_ctx = &ag->dns_remote;
-	}
+	dc.client = !ag->cons;
+	dc.remote_ask = dns_remote_ask;
+	dc.remote_cancel = dns_remote_cancel;
+	dc.remote_ctx = &ag->dns_remote;
 	int rv = n ? dns_server_start(&ag->loop, &dc, &ag->dns, err) : 0;
 	free_addrs(addrs);
 	return rv;

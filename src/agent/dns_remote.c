@@ -1,5 +1,5 @@
 /*
- * DNS for client agents, answered by servers (dns_remote.h).
+ * DNS answered by other agents' servers (dns_remote.h).
  */
 #include "agent/dns_remote.h"
 
@@ -29,12 +29,14 @@ static void replied(void *data, int status, const struct rpc_frame *f)
 	free(a);
 }
 
-void *dns_remote_ask(void *ctx, const uint8_t *q, size_t n, bool tcp,
+void *dns_remote_ask(void *ctx, const char *dc, const uint8_t *q, size_t n, bool tcp,
 		     void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok)
 {
 	struct dns_remote *r = ctx;
 	char addr[96];
-	if (!gossip_server_pick(r->lan, r->cfg->datacenter, addr, sizeof(addr)))
+	bool ok = r->wan && dc ? gossip_server_pick(r->wan, dc, addr, sizeof(addr))
+			       : gossip_server_pick(r->lan, r->cfg->datacenter, addr, sizeof(addr));
+	if (!ok)
 		return NULL;
 	struct ask *a = xmalloc(sizeof(*a));
 	a->done = done;

@@ -1,9 +1,12 @@
 /*
- * A client agent's DNS answers come from a server: the query packet goes to
- * a random alive server over RPC (RPC_DNS), which answers it from its store
- * as its own DNS interface would, and the response packet comes back as it
- * is (Consul's clients ask servers too). Questions outside the domains stay
- * with the client's own recursors. Loop thread only.
+ * DNS answers another agent gives. A client agent's come from a server: the
+ * query packet goes to a random alive server of its datacenter over RPC
+ * (RPC_DNS), which answers it from its store as its own DNS interface would,
+ * and the response packet comes back as it is (Consul's clients ask servers
+ * too). Questions outside the domains stay with the client's own recursors.
+ * A server sends a question naming another datacenter the same way to a
+ * random alive server of that datacenter (the WAN pool), which answers it as
+ * a local one. Loop thread only.
  */
 #ifndef CAIRN_AGENT_DNS_REMOTE_H
 #define CAIRN_AGENT_DNS_REMOTE_H
@@ -20,14 +23,16 @@ struct rpc_client;
 struct dns_remote {
 	struct rpc_client *rpc;
 	struct gossip_pool *lan;
+	struct gossip_pool *wan; /* servers only */
 	const struct config *cfg;
 };
 
-/* done(tok, resp, len) exactly once unless cancelled: the server's response,
- * or resp NULL when no server answered (the DNS interface then answers
- * SERVFAIL). Returns a handle for dns_remote_cancel, or NULL (done never
- * called) when no server is known at all. */
-void *dns_remote_ask(void *ctx, const uint8_t *q, size_t n, bool tcp,
+/* Ask a server: of dc when this is a server, of our datacenter when it is a
+ * client. done(tok, resp, len) exactly once unless cancelled: the server's
+ * response, or resp NULL when no server answered (the DNS interface then
+ * answers SERVFAIL). Returns a handle for dns_remote_cancel, or NULL (done
+ * never called) when no such server is known at all. */
+void *dns_remote_ask(void *ctx, const char *dc, const uint8_t *q, size_t n, bool tcp,
 		     void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);
 /* done will not be called (the DNS interface is closing). */
 void dns_remote_cancel(void *handle);

@@ -34,14 +34,15 @@ struct config;
 
 /* What a question name asks for. */
 enum dns_kind {
-	DNS_K_OUTSIDE, /* not under a domain nor a reverse zone: the recursors' */
-	DNS_K_REVERSE, /* under in-addr.arpa / ip6.arpa (family 0: not a full address) */
-	DNS_K_APEX,    /* the domain itself */
-	DNS_K_NODE,    /* <node>.node[.<dc>] */
-	DNS_K_SERVICE, /* [tag.]<svc>.service[.<dc>], _<svc>._<tag|tcp>[.service][.<dc>] */
-	DNS_K_ADDR,    /* <hexip>.addr[.<dc>] */
-	DNS_K_INVALID, /* under a domain but nothing cairn has: NXDOMAIN */
-	DNS_K_QUERY,   /* <query>.query[.<dc>]: a prepared query's name or ID */
+	DNS_K_OUTSIDE,	/* not under a domain nor a reverse zone: the recursors' */
+	DNS_K_REVERSE,	/* under in-addr.arpa / ip6.arpa (family 0: not a full address) */
+	DNS_K_APEX,	/* the domain itself */
+	DNS_K_NODE,	/* <node>.node[.<dc>] */
+	DNS_K_SERVICE,	/* [tag.]<svc>.service[.<dc>], _<svc>._<tag|tcp>[.service][.<dc>] */
+	DNS_K_ADDR,	/* <hexip>.addr[.<dc>] */
+	DNS_K_INVALID,	/* under a domain but nothing cairn has: NXDOMAIN */
+	DNS_K_QUERY,	/* <query>.query[.<dc>]: a prepared query's name or ID */
+	DNS_K_OTHER_DC, /* a node, service or query of another datacenter (dc) */
 };
 
 struct dns_lookup {
@@ -49,6 +50,7 @@ struct dns_lookup {
 	const char *domain;	     /* matched domain, lowercase, no trailing dot */
 	char name[DNS_NAME_MAX + 1]; /* node or service name (text, as sent) */
 	char tag[DNS_NAME_MAX + 1];  /* service tag filter, "" = none */
+	char dc[64];		     /* OTHER_DC: the datacenter named */
 	int family;		     /* ADDR / REVERSE: 4 or 6; 0 = no address */
 	uint8_t addr[16];	     /* the address (4 bytes for IPv4) */
 };

@@ -24,6 +24,7 @@
 #ifndef CAIRN_DNS_DNS_H
 #define CAIRN_DNS_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,10 @@ enum dns_outcome {
 	DNS_REPLY,   /* out holds the response */
 	DNS_RECURSE, /* forward the query to the recursors (cfg has some) */
 	DNS_DROP,    /* not even a header: send nothing */
+	/* the name is in another datacenter (<x>.service.<dc>.<domain>...): out
+	 * holds that datacenter's name, NUL-terminated; the driver asks one of
+	 * its servers (the question is answered there as a local one) */
+	DNS_OTHER_DC,
 };
 
 /* What an answer is built from. */
@@ -45,6 +50,11 @@ struct dns_view {
 	const struct config *cfg;    /* domain, alt_domain, dns_config, datacenter, recursors */
 	uint64_t (*rand)(void *ctx); /* shuffle source (uniform 64 bits) */
 	void *rand_ctx;
+	/* whether datacenter dc exists (has servers in the WAN pool); a name in
+	 * one that does not is NXDOMAIN, as Consul's "No path to datacenter".
+	 * NULL (client agents): every one may, their server decides. */
+	bool (*dc_known)(void *ctx, const char *dc);
+	void *dc_ctx;
 };
 
 /*

@@ -15,9 +15,10 @@
  *
  *   db.query[.dc1].consul              a prepared query's name or ID (dots kept)
  *
- * Locality is nothing, "<dc>" or "<dc>.dc"; a datacenter other than ours
- * (single-DC build) or a kind cairn does not serve (connect, ingress,
- * virtual) is DNS_K_INVALID, answered NXDOMAIN. Names under
+ * Locality is nothing, "<dc>" or "<dc>.dc"; a node, service or query of
+ * another datacenter is DNS_K_OTHER_DC (the driver asks that datacenter); a
+ * kind cairn does not serve (connect, ingress, virtual) is DNS_K_INVALID,
+ * answered NXDOMAIN. Names under
  * in-addr.arpa / ip6.arpa are reverse lookups; a full address is decoded.
  * Labels holding '.' or NUL bytes cannot name anything and are INVALID too.
  */
@@ -27,6 +28,7 @@
 
 #include "config/config.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -111,16 +113,21 @@ static void join(const struct label *ls, size_t from, size_t to, char *out)
 	out[n] = 0;
 }
 
-static bool locality_ok(struct dns_ctx *c, const struct label *ls, size_t n)
+/* The locality: 1 ours (or none), 0 another datacenter (its name in l->dc),
+ * -1 not a locality. */
+static int locality(struct dns_ctx *c, const struct label *ls, size_t n, struct dns_lookup *l)
 {
 	const char *dc = c->cfg->datacenter ? c->cfg->datacenter : "dc1";
 	if (n == 0)
-		return true;
-	if (n == 2 && !label_is(&ls[1], "dc"))
-		return false;
-	if (n > 2)
-		return false;
-	return label_is(&ls[0], dc);
+		return 1;
+	if ((n == 2 && !label_is(&ls[1], "dc")) || n > 2 || ls[0].len >= sizeof(l->dc))
+		return -1;
+	if (label_is(&ls[0], dc))
+		return 1;
+	join(ls, 0, 1, l->dc);
+	for (char *p = l->dc; *p; p++) /* datacenter names are lowercase */
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
 }
 
 static void parse_in_domain(struct dns_ctx *c, const struct label *ls, size_t n,
@@ -169,8 +176,15 @@ static void parse_in_domain(struct dns_ctx *c, const struct label *ls, size_t n,
 		l->kind = DNS_K_ADDR;
 		return;
 	}
-	if (!locality_ok(c, ls + at, n - at))
+	int here = locality(c, ls + at, n - at, l);
+	if (here < 0)
 		return;
+	if (here == 0) {
+		if (strcmp(kind, "node") == 0 || strcmp(kind, "service") == 0 ||
+		    strcmp(kind, "query") == 0)
+			l->kind = DNS_K_OTHER_DC;
+		return;
+	}
 	if (strcmp(kind, "node") == 0) {
 		join(ls, 0, nparts, l->name);
 		l->kind = DNS_K_NODE;
@@ -206,7 +220,7 @@ void dns_lookup_parse(struct dns_ctx *c, struct dns_lookup *l)
 		ls[n++] = (struct label){w + o + 1, w[o]};
 	l->kind = DNS_K_OUTSIDE;
 	l->domain = c->domain;
-	l->name[0] = l->tag[0] = 0;
+	l->name[0] = l->tag[0] = l->dc[0] = 0;
 	l->family = 0;
 
 	size_t k = match_domain(ls, n, c->domain);

@@ -7,6 +7,8 @@
  *   outside the domains        DNS_RECURSE with recursors, else REFUSED
  *   reverse name, known IP     PTR (answer_ptr.c)
  *   reverse name, unknown IP   DNS_RECURSE with recursors, else NXDOMAIN
+ *   another datacenter's name  DNS_OTHER_DC (node, service, query kinds);
+ *                              NXDOMAIN when the view says it does not exist
  *   under the domain           SOA/NS questions: the zone's records (zone.c);
  *                              AXFR/IXFR: NOTIMP; else by kind (node, service,
  *                              addr), NXDOMAIN for names cairn does not have.
@@ -180,8 +182,14 @@ enum dns_outcome dns_respond(const struct dns_view *v, const uint8_t *pkt, size_
 	} else {
 		struct dns_lookup l;
 		dns_lookup_parse(&c, &l);
-		int rc = answer(&c, &l, recursors);
-		if (rc < 0) {
+		if (l.kind == DNS_K_OTHER_DC && v->dc_known && !v->dc_known(v->dc_ctx, l.dc))
+			l.kind = DNS_K_INVALID;
+		int rc = l.kind == DNS_K_OTHER_DC ? 0 : answer(&c, &l, recursors);
+		if (l.kind == DNS_K_OTHER_DC) {
+			outcome = DNS_OTHER_DC;
+			*out_len = strlen(l.dc);
+			memcpy(out, l.dc, *out_len + 1);
+		} else if (rc < 0) {
 			outcome = DNS_RECURSE;
 		} else {
 			m->rcode = rc;

@@ -82,7 +82,7 @@ bool dns_hand_off(struct dns_server *srv, struct udp_listener *l, const struct s
 	return true;
 }
 
-/* ---- client agents: questions answered by a server ---- */
+/* ---- questions another agent answers (client agents; other datacenters) ---- */
 
 struct remote {
 	struct remote *next, **pprev; /* srv->remotes */
@@ -148,10 +148,14 @@ static void on_remote(void *tok, const uint8_t *resp, size_t len)
 	remote_drop(r, false);
 }
 
-void dns_remote_hand_off(struct dns_server *srv, struct udp_listener *l,
+void dns_remote_hand_off(struct dns_server *srv, const char *dc, struct udp_listener *l,
 			 const struct sockaddr *peer, struct tconn *c, const uint8_t *pkt,
 			 size_t len)
 {
+	if (!srv->remote_ask) {
+		remote_servfail(srv, l, peer, c, pkt, len);
+		return;
+	}
 	struct remote *r = xcalloc(1, sizeof(*r) + len);
 	r->srv = srv;
 	r->udp = l;
@@ -167,7 +171,7 @@ void dns_remote_hand_off(struct dns_server *srv, struct udp_listener *l,
 	srv->remotes = r;
 	if (c)
 		c->pending++;
-	r->handle = srv->remote_ask(srv->remote_ctx, pkt, len, c != NULL, on_remote, r);
+	r->handle = srv->remote_ask(srv->remote_ctx, dc, pkt, len, c != NULL, on_remote, r);
 	if (!r->handle) {
 		remote_servfail(srv, l, peer, c, pkt, len);
 		remote_drop(r, false);
@@ -314,12 +318,13 @@ int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struc
 	srv->out = xmalloc(DNS_MSG_MAX);
 	srv->batch.arena = xmalloc(UDP_ARENA);
 	srv->cache = dns_cache_new(DNS_CACHE_MAX_MS);
+	srv->client = cfg->client;
 	srv->remote_ask = cfg->remote_ask;
 	srv->remote_cancel = cfg->remote_cancel;
 	srv->remote_ctx = cfg->remote_ctx;
 	/* the worker only pays with a second CPU to run on (worker.c), and
 	 * serves cached local answers, which a client agent does not have */
-	srv->shared_udp = n > 0 && sysconf(_SC_NPROCESSORS_ONLN) >= 2 && !srv->remote_ask;
+	srv->shared_udp = n > 0 && sysconf(_SC_NPROCESSORS_ONLN) >= 2 && !srv->client;
 	dns_recursor_init(&srv->rec, loop, &srv->view);
 	srv->rec_open = true;
 	for (size_t i = 0; i < n; i++) {

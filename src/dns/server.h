@@ -59,12 +59,16 @@ struct dns_server_config {
 	int port;		     /* UDP and TCP */
 	const struct dns_view *view; /* copied; view->cfg and view->store must outlive the
 				      * server */
-	/* Client agents (agent/dns_remote.h): questions in the domains are
-	 * answered by a server. remote_ask hands a query over and calls
-	 * done(tok, resp, len) later (resp NULL: no answer, SERVFAIL goes out);
-	 * it returns a handle for remote_cancel, or NULL when it cannot (SERVFAIL
-	 * at once). NULL remote_ask: answer from view (servers). */
-	void *(*remote_ask)(void *ctx, const uint8_t *q, size_t n, bool tcp,
+	/* Questions another agent answers (agent/dns_remote.h): on a client
+	 * agent (client true) every question in the domains goes to a server of
+	 * its datacenter; on a server, those naming another datacenter
+	 * (DNS_OTHER_DC) go to one of that datacenter's servers (dc). remote_ask
+	 * hands a query over and calls done(tok, resp, len) later (resp NULL: no
+	 * answer, SERVFAIL goes out); it returns a handle for remote_cancel, or
+	 * NULL when it cannot (SERVFAIL at once). NULL remote_ask: other
+	 * datacenters get SERVFAIL. */
+	bool client;
+	void *(*remote_ask)(void *ctx, const char *dc, const uint8_t *q, size_t n, bool tcp,
 			    void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);
 	void (*remote_cancel)(void *handle);
 	void *remote_ctx;

@@ -109,8 +109,9 @@ struct dns_server {
 	struct udp_batch batch;	   /* replies waiting for the end of a batch */
 	int handles;		   /* listeners not yet closed */
 	bool rec_open;		   /* the recursor is not closed yet */
-	/* client agents: in-domain questions go to a server (server.h) */
-	void *(*remote_ask)(void *ctx, const uint8_t *q, size_t n, bool tcp,
+	/* questions another agent answers (server.h) */
+	bool client;
+	void *(*remote_ask)(void *ctx, const char *dc, const uint8_t *q, size_t n, bool tcp,
 			    void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);
 	void (*remote_cancel)(void *handle);
 	void *remote_ctx;
@@ -131,10 +132,10 @@ void dns_server_maybe_free(struct dns_server *srv);
  * refused it (busy). */
 bool dns_hand_off(struct dns_server *srv, struct udp_listener *l, const struct sockaddr *peer,
 		  struct tconn *c, const uint8_t *pkt, size_t len);
-/* Client agents: send the question to a server and answer with its reply
- * later (UDP: l and peer; TCP: c). When no server can be asked, the answer is
- * SERVFAIL, at once. */
-void dns_remote_hand_off(struct dns_server *srv, struct udp_listener *l,
+/* Send the question to a server (client agents: dc NULL, one of ours;
+ * else one of dc's) and answer with its reply later (UDP: l and peer; TCP:
+ * c). When no server can be asked, the answer is SERVFAIL, at once. */
+void dns_remote_hand_off(struct dns_server *srv, const char *dc, struct udp_listener *l,
 			 const struct sockaddr *peer, struct tconn *c, const uint8_t *pkt,
 			 size_t len);
 

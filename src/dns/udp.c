@@ -110,7 +110,7 @@ static void batch_add(struct dns_server *srv, struct udp_listener *l, const stru
 static enum dns_outcome respond(struct dns_server *srv, const uint8_t *pkt, size_t len,
 				uint8_t *out, size_t *n)
 {
-	if (srv->remote_ask) /* a client agent: what its empty store says is not cached */
+	if (srv->client) /* what its empty store says is not cached */
 		return dns_respond(&srv->view, pkt, len, 0, out, n);
 	return dns_cached_respond(srv->cache, &srv->view, dns_cache_now_ms(), pkt, len, out, n);
 }
@@ -121,10 +121,13 @@ void dns_udp_answer(struct dns_server *srv, struct udp_listener *l, const struct
 	size_t n = 0;
 	switch (respond(srv, pkt, len, srv->out, &n)) {
 	case DNS_REPLY:
-		if (srv->remote_ask)
-			dns_remote_hand_off(srv, l, from, NULL, pkt, len);
+		if (srv->client)
+			dns_remote_hand_off(srv, NULL, l, from, NULL, pkt, len);
 		else
 			dns_udp_reply(l, from, srv->out, n);
+		break;
+	case DNS_OTHER_DC:
+		dns_remote_hand_off(srv, (const char *)srv->out, l, from, NULL, pkt, len);
 		break;
 	case DNS_RECURSE:
 		dns_hand_off(srv, l, from, NULL, pkt, len);
@@ -165,9 +168,12 @@ void dns_udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct so
 	const uint8_t *pkt = (const uint8_t *)b->base;
 	size_t n = 0;
 	switch (respond(srv, pkt, (size_t)nread, out, &n)) {
+	case DNS_OTHER_DC:
+		dns_remote_hand_off(srv, (const char *)out, l, from, NULL, pkt, (size_t)nread);
+		break;
 	case DNS_REPLY:
-		if (srv->remote_ask)
-			dns_remote_hand_off(srv, l, from, NULL, pkt, (size_t)nread);
+		if (srv->client)
+			dns_remote_hand_off(srv, NULL, l, from, NULL, pkt, (size_t)nread);
 		else if (batched)
 			batch_add(srv, l, from, n);
 		else

@@ -2,9 +2,9 @@
  * The RPC server (server.h).
  *
  * Each connection keeps a list of its requests in flight (struct job): an
- * injected HTTP request waiting for its reply, or a Raft apply waiting for
- * its commit. A job outlives its connection when the connection dies first:
- * the job is marked orphaned and frees itself when its callback comes.
+ * injected HTTP request waiting for its reply, a Raft apply waiting for its
+ * commit, or a DNS question another datacenter answers. A job outlives its connection when the
+ * connection dies first: the job is marked orphaned and frees itself when its callback comes.
  */
 #include "rpc/server.h"
 
@@ -215,12 +215,35 @@ static void run_apply(struct sconn *k, const struct rpc_frame *f)
 	}
 }
 
+void rpc_server_dns_reply(void *token, const uint8_t *resp, size_t len)
+{
+	struct job *j = token;
+	struct sconn *k = j->conn;
+	if (k) {
+		job_unlink(j);
+		if (resp) {
+			rpc_frame_put(&k->q.out, RPC_DNS_REPLY, j->id, resp, len);
+			flush(k);
+		} else {
+			send_error(k, j->id, CAIRN_E_IO, "no answer from the datacenter");
+		}
+	}
+	free(j);
+}
+
 static void run_dns(struct sconn *k, const struct rpc_frame *f)
 {
 	struct rpc_server *s = k->s;
 	size_t n = 0;
-	if (!s->dns || f->len < 2 ||
-	    s->dns(s->dns_ctx, f->payload + 1, f->len - 1, f->payload[0] != 0, s->dns_out, &n)) {
+	struct job *j = job_new(k, f->id);
+	int rc = !s->dns || f->len < 2 ? -1
+				       : s->dns(s->dns_ctx, f->payload + 1, f->len - 1,
+						f->payload[0] != 0, s->dns_out, &n, j);
+	if (rc == 1)
+		return; /* rpc_server_dns_reply frees j */
+	job_unlink(j);
+	free(j);
+	if (rc) {
 		send_error(k, f->id, CAIRN_E_INVAL, "not a DNS query to answer here");
 		return;
 	}
@@ -339,7 +362,7 @@ static void conn_close(struct sconn *k)
 			free(j);
 			http_inject_cancel(req);
 		}
-		/* an apply job frees itself in applied() */
+		/* an apply or DNS job frees itself when its answer comes */
 	}
 	uv_close((uv_handle_t *)k->tcp, tcp_closed);
 }

@@ -13,7 +13,8 @@
  *              the leader's address when this server does not lead.
  *   RPC_CANCEL drops the work of that request id (the caller's client left).
  *   RPC_DNS    a client agent's DNS query answered from this server's store
- *              (the dns hook), as RPC_DNS_REPLY.
+ *              (the dns hook), as RPC_DNS_REPLY; one naming another
+ *              datacenter is answered when that datacenter's server has.
  * A closed connection cancels everything it had in flight. Loop thread only.
  */
 #ifndef CAIRN_RPC_SERVER_H
@@ -32,9 +33,15 @@ struct rpc_server;
 /* http: the API's server config (dispatch, ctx, on_headers, max_body);
  * cons: NULL refuses RPC_APPLY. Registers with the mux. */
 /* Answers a DNS query packet (tcp: the TCP size limit) into out (room for
- * 65535 bytes): 0 and *out_len, or -1 when it is not one to answer here. */
+ * 65535 bytes): 0 and *out_len; 1 when the answer comes later, through
+ * rpc_server_dns_reply(token, ...) (another datacenter's, asked now); or -1
+ * when it is not one to answer here. */
 typedef int (*rpc_dns_fn)(void *ctx, const uint8_t *q, size_t n, bool tcp, uint8_t *out,
-			  size_t *out_len);
+			  size_t *out_len, void *token);
+/* The later answer to the RPC_DNS request token names (resp NULL: none, an
+ * RPC_ERROR goes back). Exactly once per token; fine after its connection
+ * closed. */
+void rpc_server_dns_reply(void *token, const uint8_t *resp, size_t len);
 
 struct rpc_server *rpc_server_start(uv_loop_t *loop, struct rpc_mux *mux,
 				    const struct http_server_config *http, struct consensus *cons,

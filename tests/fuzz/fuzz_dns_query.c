@@ -97,7 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!S)
 		init();
 	for (int pass = 0; pass < 4; pass++) {
-		struct dns_view v = {S, pass & 2 ? &CFG_REC : &CFG, rnd, &seed};
+		struct dns_view v = {
+		    .store = S, .cfg = pass & 2 ? &CFG_REC : &CFG, .rand = rnd, .rand_ctx = &seed};
 		int tcp = pass & 1;
 		size_t len = 0;
 		enum dns_outcome o = dns_respond(&v, data, size, tcp, out, &len);

@@ -249,8 +249,55 @@ def test_query_failover_past_a_dead_datacenter(fed):
         # gossip marks it failed it is unknown and skipped
         assert ids == [svc + "-2"] and d["Datacenter"] == "dc2"
         assert d["Failovers"] in (1, 2)
+        # DNS: a datacenter that exists but cannot answer is SERVFAIL
+        import dns.rcode
+        m = dns_query(s1.ip, f"{svc}.service.dc3.consul", "SRV")
+        assert m.rcode() == dns.rcode.SERVFAIL, m
     finally:
         s3.start()
     wait_until(lambda: "dc3" in datacenters(s1), timeout=30, interval=0.2,
                what="dc3 back in the WAN pool")
+    deregister(s2, svc + "-2")
+
+
+# ---- DNS names in other datacenters ----
+
+def dns_query(ip, name, rdtype, tcp=False):
+    import dns.message
+    import dns.query
+    q = dns.message.make_query(name, rdtype)
+    if tcp:
+        return dns.query.tcp(q, ip, port=8600, timeout=5)
+    return dns.query.udp(q, ip, port=8600, timeout=5)
+
+
+def test_dns_other_datacenter(fed):
+    import dns.rcode
+    s1, s2, c1 = fed["dc1"], fed["dc2"], fed["client"]
+    svc = unique("fdns")
+    register(s2, svc, svc + "-2", port=7002)
+    wait_service(s2, svc, 1)
+    create_query(s2, {"Name": svc + "-q", "Service": {"Service": svc}})
+    # asked in dc1 (its server, and its client through the server), over
+    # UDP and TCP, answered by dc2 as its own names
+    for a in (s1, c1):
+        for tcp in (False, True):
+            m = dns_query(a.ip, f"{svc}.service.dc2.consul", "SRV", tcp)
+            assert m.rcode() == dns.rcode.NOERROR, m
+            srv = [rd for rr in m.answer for rd in rr]
+            assert [(rd.port, rd.target.to_text()) for rd in srv] == \
+                [(7002, "s-dc2.node.dc2.consul.")]
+            extra = {rr.name.to_text(): [rd.to_text() for rd in rr] for rr in m.additional
+                     if rr.rdtype == 1}
+            assert extra == {"s-dc2.node.dc2.consul.": [s2.ip]}
+        m = dns_query(a.ip, "s-dc2.node.DC2.dc.consul", "A")
+        assert [rd.to_text() for rr in m.answer for rd in rr] == [s2.ip], m
+        m = dns_query(a.ip, f"{svc}-q.query.dc2.consul", "A")
+        assert [rd.to_text() for rr in m.answer for rd in rr] == [s2.ip], m
+        # dc1 has no such service: its own answer stays NXDOMAIN
+        m = dns_query(a.ip, f"{svc}.service.dc1.consul", "SRV")
+        assert m.rcode() == dns.rcode.NXDOMAIN, m
+        # a datacenter nobody knows: NXDOMAIN, as Consul's "No path to datacenter"
+        m = dns_query(a.ip, f"{svc}.service.dc9.consul", "SRV")
+        assert m.rcode() == dns.rcode.NXDOMAIN and not m.answer, m
     deregister(s2, svc + "-2")

@@ -45,7 +45,8 @@ static inline void fix_init(struct fix *f)
 	config_defaults(&f->cfg);
 	f->seed = 88172645463325252ULL;
 	f->index = 1;
-	f->v = (struct dns_view){f->s, &f->cfg, fix_rand, &f->seed};
+	f->v = (struct dns_view){
+	    .store = f->s, .cfg = &f->cfg, .rand = fix_rand, .rand_ctx = &f->seed};
 }
 
 static inline void fix_free(struct fix *f)
@@ -118,7 +119,8 @@ static inline size_t mkq(uint8_t *buf, const char *name, uint16_t type, int edns
 static uint8_t fix_out[DNS_MSG_MAX];
 static size_t fix_out_len;
 
-/* Ask and render ("RECURSE" / "DROP" for the other outcomes); caller frees. */
+/* Ask and render ("RECURSE" / "DROP" / "OTHER_DC <dc>" for the other
+ * outcomes); caller frees. */
 static inline char *askx(struct fix *f, const char *name, uint16_t type, int edns, int tcp,
 			 bool sort, struct dump_info *di)
 {
@@ -130,6 +132,11 @@ static inline char *askx(struct fix *f, const char *name, uint16_t type, int edn
 		return xstrdup("RECURSE\n");
 	if (o == DNS_DROP)
 		return xstrdup("DROP\n");
+	if (o == DNS_OTHER_DC) { /* fix_out holds the datacenter */
+		char *s = xmalloc(fix_out_len + 11);
+		snprintf(s, fix_out_len + 11, "OTHER_DC %s\n", (const char *)fix_out);
+		return s;
+	}
 	return dns_dump(fix_out, fix_out_len, sort, di);
 }
 

@@ -16,6 +16,13 @@
 
 static struct fix F;
 
+/* dns_view.dc_known: only "east" exists besides ours */
+static bool only_east(void *ctx, const char *dc)
+{
+	(void)ctx;
+	return strcmp(dc, "east") == 0;
+}
+
 static void populate(struct fix *f)
 {
 	struct cat_pair meta1[] = {{"env", "prod"}, {"rfc1035-x", "plain"}};
@@ -229,10 +236,30 @@ static void test_node(void **state)
 	assert_dump(ask(&F, "nobody.node.consul", DNS_T_A),
 		    "H rcode=NXDOMAIN flags=qr,aa,rd qd=1 an=0 ns=1 ar=0\n"
 		    "Q nobody.node.consul. A\n" SOA);
-	/* another datacenter does not exist in this build */
-	assert_dump(ask(&F, "node1.node.dc2.consul", DNS_T_A),
+	/* another datacenter's names are that datacenter's to answer (the
+	 * driver asks it), whatever the case or the ".dc" form */
+	assert_dump(ask(&F, "node1.node.dc2.consul", DNS_T_A), "OTHER_DC dc2\n");
+	assert_dump(ask(&F, "web.service.DC2.dc.consul", DNS_T_SRV), "OTHER_DC dc2\n");
+	assert_dump(ask(&F, "_web._tcp.service.east.consul", DNS_T_SRV), "OTHER_DC east\n");
+	/* ours, named, is answered here; addr ignores the locality */
+	assert_dump(ask(&F, "nobody.node.dc1.dc.consul", DNS_T_A),
 		    "H rcode=NXDOMAIN flags=qr,aa,rd qd=1 an=0 ns=1 ar=0\n"
-		    "Q node1.node.dc2.consul. A\n" SOA);
+		    "Q nobody.node.dc1.dc.consul. A\n" SOA);
+	assert_dump(ask(&F, "7f000001.addr.dc2.consul", DNS_T_A),
+		    "H rcode=NOERROR flags=qr,aa,rd qd=1 an=1 ns=0 ar=0\n"
+		    "Q 7f000001.addr.dc2.consul. A\n"
+		    "AN 7f000001.addr.dc2.consul. 0 A 127.0.0.1\n");
+	/* a datacenter the WAN pool does not know is NXDOMAIN here */
+	F.v.dc_known = only_east;
+	assert_dump(ask(&F, "web.service.dc2.consul", DNS_T_SRV),
+		    "H rcode=NXDOMAIN flags=qr,aa,rd qd=1 an=0 ns=1 ar=0\n"
+		    "Q web.service.dc2.consul. SRV\n" SOA);
+	assert_dump(ask(&F, "web.service.east.consul", DNS_T_SRV), "OTHER_DC east\n");
+	F.v.dc_known = NULL;
+	/* not a locality: three labels, or "<x>.<y>" without "dc" */
+	assert_dump(ask(&F, "node1.node.a.b.consul", DNS_T_A),
+		    "H rcode=NXDOMAIN flags=qr,aa,rd qd=1 an=0 ns=1 ar=0\n"
+		    "Q node1.node.a.b.consul. A\n" SOA);
 	/* node TTL */
 	F.cfg.dns_config.node_ttl = 30LL * 1000000000LL;
 	assert_dump(ask(&F, "node3.node.consul", DNS_T_AAAA),
