@@ -13,8 +13,9 @@
  *
  * Near sorting is not applied (Consul sorts by the agent's coordinates when
  * the query sets Near; coordinates live in the gossip layer, out of this
- * pure half's reach); failover has no other datacenter to try (one-DC
- * build). Loop thread (store reads).
+ * pure half's reach), nor failover to other datacenters (it needs their
+ * answers, which this pure function cannot wait for; HTTP execute fails
+ * over: api/query_failover.c). Loop thread (store reads).
  */
 #include "dns/answer.h"
 

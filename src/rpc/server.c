@@ -3,8 +3,9 @@
  *
  * Each connection keeps a list of its requests in flight (struct job): an
  * injected HTTP request waiting for its reply, a Raft apply waiting for its
- * commit, or a DNS question another datacenter answers. A job outlives its connection when the
- * connection dies first: the job is marked orphaned and frees itself when its callback comes.
+ * commit, or a DNS question another datacenter answers. A job outlives its
+ * connection when the connection dies first: the job is marked orphaned and
+ * frees itself when its callback comes.
  */
 #include "rpc/server.h"
 
