@@ -37,6 +37,7 @@
 #include "agent/servers.h"
 #include "agent/tombstone_gc.h"
 #include "api/api.h"
+#include "base/random.h"
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -64,7 +65,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 struct leave_waiter;
@@ -678,8 +678,7 @@ static uint64_t agent_rand(void *ctx)
 
 static void seed_rand(struct agent *ag)
 {
-	if (getrandom(&ag->rng, sizeof(ag->rng), 0) != (ssize_t)sizeof(ag->rng))
-		ag->rng = uv_hrtime() ^ ((uint64_t)getpid() << 32);
+	random_bytes(&ag->rng, sizeof(ag->rng));
 	if (ag->rng == 0) /* the one state xorshift never leaves */
 		ag->rng = 0x9E3779B97F4A7C15ull;
 }

@@ -2,12 +2,12 @@
 #define _XOPEN_SOURCE 700
 #include "agent/identity.h"
 
+#include "base/random.h"
 #include "base/alloc.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,22 +59,6 @@ void identity_remove_tree(const char *dir)
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-void identity_uuid(char out[37])
-{
-	unsigned char b[16];
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		FILE *f = fopen("/dev/urandom", "rb");
-		if (!f || fread(b, 1, sizeof(b), f) != sizeof(b))
-			abort();
-		fclose(f);
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-}
-
 static int valid_uuid(const char *s)
 {
 	static const int dashes[] = {8, 13, 18, 23};
@@ -114,7 +98,7 @@ char *identity_node_id(const char *data_dir, const char *configured, struct buf 
 		buf_free(&path);
 		return xstrdup(id);
 	}
-	identity_uuid(id);
+	random_uuid(id);
 	f = fopen(buf_cstr(&path), "w");
 	if (!f || fprintf(f, "%s", id) < 0 || fclose(f)) {
 		buf_printf(err, "failed to write %s: %s", buf_cstr(&path), strerror(errno));

@@ -20,7 +20,5 @@ void identity_remove_tree(const char *dir);
 /* The node ID: configured (validated), else read from data_dir/node-id, else a
  * new random UUID written there. Returns a malloc'd string or NULL with err. */
 char *identity_node_id(const char *data_dir, const char *configured, struct buf *err);
-/* A random UUID (version 4 layout). */
-void identity_uuid(char out[37]);
 
 #endif

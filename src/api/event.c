@@ -14,12 +14,12 @@
  */
 #include "api/api.h"
 
+#include "base/random.h"
 #include "base/err.h"
 #include "gossip/events.h"
 #include "gossip/pool.h"
 
 #include <string.h>
-#include <sys/random.h>
 
 static const char *param(struct http_request *req, const char *name)
 {
@@ -38,10 +38,7 @@ void api_event_fire(void *ctx, struct http_request *req)
 		return;
 	}
 	uint8_t id[16];
-	if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
-		api_error(req, 500, "failed to generate an event ID");
-		return;
-	}
+	random_bytes(id, sizeof(id));
 	struct event e = {0};
 	event_set(&e, id, name, req->body.data, req->body.len, param(req, "node"),
 		  param(req, "service"), param(req, "tag"));

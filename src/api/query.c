@@ -21,26 +21,12 @@
 #include "consensus/cmd.h"
 #include "consensus/kvops.h"
 
+#include "base/random.h"
 #include "base/alloc.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void new_uuid(char out[37])
-{
-	unsigned char b[16];
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		for (size_t i = 0; i < sizeof(b); i++)
-			b[i] = (unsigned char)random();
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-}
 
 /* Decode and check the body; NULL after answering the error. */
 static struct prepared_query *read_def(struct http_request *req)
@@ -113,7 +99,7 @@ static void create(struct api *a, struct http_request *req)
 	} else if (checked(req, q)) {
 		char id[37];
 		do
-			new_uuid(id);
+			random_uuid(id);
 		while (pquery_get(a->store, id));
 		free(q->id);
 		q->id = xstrdup(id);

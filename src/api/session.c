@@ -21,6 +21,7 @@
  */
 #include "api/api.h"
 
+#include "base/random.h"
 #include "base/alloc.h"
 #include "base/duration.h"
 #include "base/err.h"
@@ -31,7 +32,6 @@
 #include "state/session.h"
 
 #include <jansson.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,20 +272,6 @@ static int validate(struct api *a, struct session *s, const char *behavior, stru
 	return 0;
 }
 
-static void new_uuid(char out[37])
-{
-	unsigned char b[16];
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		for (size_t i = 0; i < sizeof(b); i++)
-			b[i] = (unsigned char)random();
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-}
-
 /* ---- create ---- */
 
 struct created_at {
@@ -362,7 +348,7 @@ void api_session_create(void *ctx, struct http_request *req)
 	}
 	char id[37];
 	do
-		new_uuid(id);
+		random_uuid(id);
 	while (session_get(a->store, id));
 	cr.s.id = id;
 	struct cmd c = {.type = CMD_SESSION_CREATE, .u.sess = cr.s};

@@ -18,28 +18,14 @@
  */
 #include "config/loader.h"
 
+#include "base/random.h"
 #include "base/alloc.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
-
-void config_uuid(char out[37])
-{
-	unsigned char b[16];
-	size_t got = 0;
-	while (got < sizeof(b)) {
-		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-		if (n > 0)
-			got += (size_t)n;
-	}
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-}
 
 static void set_str(char **field, const char *v)
 {
@@ -70,7 +56,7 @@ static void node_identity(struct loader *ld)
 	trim(c->node_name);
 	if (!c->node_id || !*c->node_id) {
 		char id[37];
-		config_uuid(id);
+		random_uuid(id);
 		set_str(&c->node_id, id);
 		c->node_id_generated = true;
 	}

@@ -100,7 +100,5 @@ int config_build(int argc, char **argv, struct config *out, struct buf *err,
  * on error. */
 json_t *hcl_parse(const char *text, size_t len, struct buf *err);
 
-/* A random UUID (8-4-4-4-12, lowercase hex) into out[37]. */
-void config_uuid(char out[37]);
 
 #endif

@@ -20,6 +20,7 @@
 #include "gossip/pool.h"
 #include "gossip/pool_int.h"
 
+#include "base/random.h"
 #include "base/alloc.h"
 #include "base/b64.h"
 #include "base/err.h"
@@ -30,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define SEEN_MAX 1024 /* fingerprints remembered: far more than one query's messages */
 
@@ -422,11 +422,10 @@ static uint64_t query_timeout(const struct gossip_pool *p, size_t n)
 	return p->t.mlcfg.gossip_interval * POOL_KEYRING_QUERY_MULT * (mult ? mult : 1);
 }
 
-static uint64_t random_qid(struct gossip_pool *p)
+static uint64_t random_qid(void)
 {
 	uint64_t v;
-	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		v = uv_hrtime() ^ ((uint64_t)(uintptr_t)p << 16);
+	random_bytes(&v, sizeof(v));
 	return v;
 }
 
@@ -509,7 +508,7 @@ int gossip_pool_keyring_op(struct gossip_pool *p, enum pool_keyring_op kind, con
 	struct op *o = xcalloc(1, sizeof(*o));
 	o->cb = cb;
 	o->data = data;
-	o->qid = random_qid(p);
+	o->qid = random_qid();
 	o->res.op = kind;
 	o->next = q->ops;
 	q->ops = o;

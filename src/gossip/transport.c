@@ -27,12 +27,12 @@
  */
 #include "gossip/transport_int.h"
 
+#include "base/random.h"
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
 
 #include <arpa/inet.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -484,8 +484,7 @@ int gossip_transport_start(struct gossip_transport *t, uv_loop_t *loop,
 		memcpy(t->label, cfg->label, t->label_len);
 	}
 	t->hooks = cfg->hooks;
-	if (RAND_bytes((unsigned char *)&t->rng, sizeof(t->rng)) != 1)
-		t->rng = uv_hrtime() ^ (uint64_t)(uintptr_t)t;
+	random_bytes(&t->rng, sizeof(t->rng));
 	t->viv.rng = splitmix(&t->rng);
 	t->rbuf = xmalloc(RBUF_SIZE);
 
