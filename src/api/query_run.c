@@ -51,8 +51,14 @@ static int not_found(struct http_request *req, char *why)
 	return 404;
 }
 
-static struct prepared_query *resolve(struct api *a, struct http_request *req, char **why)
+/* The query the request names, rendered; the index and the blocking watch
+ * are the query table's. NULL: not found (or *why: a template failed). */
+static struct prepared_query *resolve(struct api *a, struct http_request *req, struct watcher *w,
+				      uint64_t *index, char **why)
 {
+	*index = pquery_list_index(a->store);
+	if (w)
+		pquery_watch_list(a->store, w);
 	struct buf tmp = BUF_INIT;
 	struct prepared_query *q = pquery_resolve(a->store, api_query_tail_id(req, &tmp), why);
 	buf_free(&tmp);
@@ -62,10 +68,7 @@ static struct prepared_query *resolve(struct api *a, struct http_request *req, c
 static int explain(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index)
 {
 	char *why = NULL;
-	*index = pquery_list_index(a->store);
-	if (w)
-		pquery_watch_list(a->store, w);
-	struct prepared_query *q = resolve(a, req, &why);
+	struct prepared_query *q = resolve(a, req, w, index, &why);
 	if (!q)
 		return not_found(req, why);
 	struct jsonw j;
@@ -228,10 +231,7 @@ static int run(struct api *a, struct http_request *req, struct watcher *w, uint6
 static int execute(struct api *a, struct http_request *req, struct watcher *w, uint64_t *index)
 {
 	char *why = NULL;
-	*index = pquery_list_index(a->store);
-	if (w)
-		pquery_watch_list(a->store, w);
-	struct prepared_query *q = resolve(a, req, &why);
+	struct prepared_query *q = resolve(a, req, w, index, &why);
 	if (!q)
 		return not_found(req, why);
 	int status = run(a, req, w, index, q, true);
