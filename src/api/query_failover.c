@@ -21,6 +21,8 @@
  */
 #include "api/query_int.h"
 
+#include "state/query_exec.h"
+
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -45,36 +47,15 @@ struct failover {
 	struct api_dc_call *call; /* in flight */
 };
 
-static bool listed(char (*dcs)[64], size_t n, const char *dc)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(dcs[i], dc) == 0)
-			return true;
-	return false;
-}
-
 /* Steps 1 and 2 above into f->dcs. */
 static void candidates(struct failover *f)
 {
-	struct gossip_dc near[MAX_DCS];
-	size_t nn = gossip_datacenters(f->a->wan, near, MAX_DCS), others = 0;
 	char known[MAX_DCS][64];
-	for (size_t i = 0; i < nn; i++)
-		if (strcmp(near[i].name, f->a->cfg->datacenter) != 0)
-			snprintf(known[others++], sizeof(known[0]), "%.63s", near[i].name);
-	for (size_t i = 0; i < others && (int32_t)i < f->q->nearest_n; i++)
-		snprintf(f->dcs[f->n++], sizeof(f->dcs[0]), "%.63s", known[i]);
-	for (size_t i = 0; i < f->q->dcs.n && f->n < MAX_DCS; i++) {
-		const char *dc = f->q->dcs.v[i];
-		if (!listed(known, others, dc)) {
-			log_debug("agent.prepared_query",
-				  "Skipping unknown datacenter in prepared query: datacenter=%s",
-				  dc);
-			continue;
-		}
-		if (!listed(f->dcs, f->n, dc))
-			snprintf(f->dcs[f->n++], sizeof(f->dcs[0]), "%.63s", dc);
-	}
+	size_t nk = gossip_other_datacenters(f->a->wan, f->a->cfg->datacenter, known, MAX_DCS);
+	const char *order[MAX_DCS];
+	f->n = pquery_failover_dcs(f->q, (const char(*)[64])known, nk, order, MAX_DCS);
+	for (size_t i = 0; i < f->n; i++)
+		memcpy(f->dcs[i], order[i], sizeof(f->dcs[i]));
 }
 
 static void failover_free(struct failover *f)

@@ -102,3 +102,14 @@ size_t gossip_datacenters(const struct gossip_pool *p, struct gossip_dc *out, si
 	qsort(out, k, sizeof(*out), cmp_dc);
 	return k;
 }
+
+size_t gossip_other_datacenters(const struct gossip_pool *p, const char *local_dc,
+				char (*out)[64], size_t cap)
+{
+	struct gossip_dc all[64];
+	size_t n = p ? gossip_datacenters(p, all, 64) : 0, k = 0;
+	for (size_t i = 0; i < n && k < cap; i++)
+		if (strcmp(all[i].name, local_dc) != 0)
+			memcpy(out[k++], all[i].name, sizeof(all[i].name));
+	return k;
+}

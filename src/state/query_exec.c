@@ -133,3 +133,30 @@ void pq_result_free(struct pq_result *r)
 	free(r->checks);
 	memset(r, 0, sizeof(*r));
 }
+
+/* ---- failover order ---- */
+
+static const char *find_dc(const char (*known)[64], size_t n, const char *dc)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(known[i], dc) == 0)
+			return known[i];
+	return NULL;
+}
+
+size_t pquery_failover_dcs(const struct prepared_query *q, const char (*known)[64], size_t nknown,
+			   const char **out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nknown && n < cap && (int64_t)i < (int64_t)q->nearest_n; i++)
+		out[n++] = known[i];
+	for (size_t i = 0; i < q->dcs.n && n < cap; i++) {
+		const char *dc = find_dc(known, nknown, q->dcs.v[i]);
+		bool taken = false;
+		for (size_t k = 0; k < n && dc && !taken; k++)
+			taken = out[k] == dc;
+		if (dc && !taken)
+			out[n++] = dc;
+	}
+	return n;
+}

@@ -399,6 +399,35 @@ static void test_exec_filters(void **state)
 	store_free(s);
 }
 
+/* Consul's queryFailover order: NearestN first, then the listed ones that
+ * are known and not taken yet. */
+static void test_failover_order(void **state)
+{
+	(void)state;
+	const char known[4][64] = {"east", "west", "north", "south"}; /* nearest first */
+	const char *out[8];
+	struct prepared_query *q = pquery_new();
+	assert_int_equal(pquery_failover_dcs(q, known, 4, out, 8), 0);
+	q->nearest_n = 2;
+	assert_int_equal(pquery_failover_dcs(q, known, 4, out, 8), 2);
+	assert_string_equal(out[0], "east");
+	assert_string_equal(out[1], "west");
+	pq_list_add(&q->dcs, "south");
+	pq_list_add(&q->dcs, "dc1"); /* ours: not in known */
+	pq_list_add(&q->dcs, "west"); /* taken by NearestN */
+	pq_list_add(&q->dcs, "mars"); /* unknown */
+	pq_list_add(&q->dcs, "south"); /* listed twice */
+	assert_int_equal(pquery_failover_dcs(q, known, 4, out, 8), 3);
+	assert_string_equal(out[2], "south");
+	q->nearest_n = 9; /* more than there are */
+	assert_int_equal(pquery_failover_dcs(q, known, 4, out, 8), 4);
+	assert_string_equal(out[3], "south");
+	assert_int_equal(pquery_failover_dcs(q, known, 4, out, 2), 2); /* cap */
+	q->nearest_n = 0;
+	assert_int_equal(pquery_failover_dcs(q, known, 0, out, 8), 0); /* none known */
+	pquery_unref(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +439,7 @@ int main(void)
 	    cmocka_unit_test(test_render_errors_and_check),
 	    cmocka_unit_test(test_resolve_order),
 	    cmocka_unit_test(test_exec_filters),
+	    cmocka_unit_test(test_failover_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
