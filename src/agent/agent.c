@@ -581,30 +581,58 @@ static bool dns_dc_known(void *ctx, const char *dc)
 	return gossip_servers(ctx, dc, false, sv, 1) > 0;
 }
 
+/* A later RPC_DNS answer: the other datacenter's, else the one from here
+ * (fallback) for a failover, else none. */
+struct rpc_dns_later {
+	void *token; /* rpc_server_dns_reply's */
+	size_t flen;
+	uint8_t fallback[];
+};
+
 static void rpc_dns_later(void *tok, const uint8_t *resp, size_t len)
 {
-	rpc_server_dns_reply(tok, resp, len);
+	struct rpc_dns_later *l = tok;
+	if (!resp && l->flen)
+		rpc_server_dns_reply(l->token, l->fallback, l->flen);
+	else
+		rpc_server_dns_reply(l->token, resp, len);
+	free(l);
 }
 
-/* RPC_DNS: a client agent's DNS query, answered from this server's store, or
- * by the server of the other datacenter it names. */
-static int rpc_dns_answer(void *ctx, const uint8_t *q, size_t n, bool tcp, uint8_t *out,
+/* RPC_DNS (payload: dns_remote.c): a client agent's DNS question, answered
+ * from this server's store, by the server of the other datacenter it names,
+ * or by the datacenters its prepared query fails over to; or another
+ * datacenter's failover, with the query it runs here. */
+static int rpc_dns_answer(void *ctx, const uint8_t *payload, size_t plen, uint8_t *out,
 			  size_t *out_len, void *token)
 {
 	struct agent *ag = ctx;
-	if (!ag->dns_view.store)
+	bool tcp;
+	struct prepared_query *pq;
+	const uint8_t *q;
+	size_t n;
+	if (!ag->dns_view.store || dns_remote_payload(payload, plen, &tcp, &pq, &q, &n))
 		return -1;
-	switch (dns_respond(&ag->dns_view, q, n, tcp, out, out_len)) {
-	case DNS_REPLY:
-		return 0;
-	case DNS_OTHER_DC:
-		return dns_remote_ask(&ag->dns_remote, (const char *)out, q, n, tcp, rpc_dns_later,
-				      token)
-			   ? 1
-			   : -1;
-	default:
-		return -1;
+	if (pq) {
+		enum dns_outcome o = dns_respond_query(&ag->dns_view, q, n, tcp, pq, out, out_len);
+		pquery_unref(pq);
+		return o == DNS_REPLY ? 0 : -1;
 	}
+	enum dns_outcome o = dns_respond(&ag->dns_view, q, n, tcp, out, out_len);
+	if (o == DNS_REPLY)
+		return 0;
+	if (o != DNS_OTHER_DC && o != DNS_QUERY_FAILOVER)
+		return -1;
+	struct dns_ask what = {.dc = o == DNS_OTHER_DC ? (const char *)out : NULL,
+			       .failover = o == DNS_QUERY_FAILOVER};
+	struct rpc_dns_later *l = xmalloc(sizeof(*l) + (what.failover ? *out_len : 0));
+	l->token = token;
+	l->flen = what.failover ? *out_len : 0;
+	memcpy(l->fallback, out, l->flen);
+	if (dns_remote_ask(&ag->dns_remote, &what, q, n, tcp, rpc_dns_later, l))
+		return 1;
+	free(l);
+	return what.failover ? 0 : -1; /* the answer from here is in out */
 }
 
 /* unix_sockets.<key> when a non-empty string (the block's values live as long
@@ -695,13 +723,18 @@ static int start_dns(struct agent *ag, struct buf *err)
 	    .rand = agent_rand,
 	    .rand_ctx = &ag->rng,
 	    .dc_known = ag->gossip.wan.started ? dns_dc_known : NULL,
+	    .query_failover = ag->gossip.wan.started,
 	    .dc_ctx = &ag->gossip.wan.pool,
 	};
 	/* a client agent's store holds no catalog: servers answer; a server asks
 	 * other datacenters' servers (also for its clients' questions over RPC) */
-	ag->dns_remote =
-	    (struct dns_remote){ag->rpc, &ag->gossip.lan.pool,
-				ag->gossip.wan.started ? &ag->gossip.wan.pool : NULL, &ag->cfg};
+	ag->dns_remote = (struct dns_remote){
+	    .rpc = ag->rpc,
+	    .lan = &ag->gossip.lan.pool,
+	    .wan = ag->gossip.wan.started ? &ag->gossip.wan.pool : NULL,
+	    .cfg = &ag->cfg,
+	    .view = &ag->dns_view,
+	};
 	if (c->ports.dns < 0)
 		return 0;
 	const char *list = "127.0.0.1";

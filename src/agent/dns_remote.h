@@ -6,12 +6,15 @@
  * too). Questions outside the domains stay with the client's own recursors.
  * A server sends a question naming another datacenter the same way to a
  * random alive server of that datacenter (the WAN pool), which answers it as
- * a local one. Loop thread only.
+ * a local one; and a prepared-query question whose query kept nothing here
+ * goes, with the query, to the datacenters it fails over to, in order, until
+ * one answers with records (Consul's failover for DNS). Loop thread only.
  */
 #ifndef CAIRN_AGENT_DNS_REMOTE_H
 #define CAIRN_AGENT_DNS_REMOTE_H
 
 #include "config/config.h"
+#include "dns/server.h"
 #include "gossip/pool.h"
 
 #include <stdbool.h>
@@ -19,22 +22,34 @@
 #include <stdint.h>
 
 struct rpc_client;
+struct dns_view;
+struct prepared_query;
 
 struct dns_remote {
 	struct rpc_client *rpc;
 	struct gossip_pool *lan;
 	struct gossip_pool *wan; /* servers only */
 	const struct config *cfg;
+	const struct dns_view *view; /* resolves a failing-over query's name */
 };
 
-/* Ask a server: of dc when this is a server, of our datacenter when it is a
- * client. done(tok, resp, len) exactly once unless cancelled: the server's
- * response, or resp NULL when no server answered (the DNS interface then
- * answers SERVFAIL). Returns a handle for dns_remote_cancel, or NULL (done
- * never called) when no such server is known at all. */
-void *dns_remote_ask(void *ctx, const char *dc, const uint8_t *q, size_t n, bool tcp,
+/* Ask a server: of what->dc when this is a server, of our datacenter when it
+ * is a client; with what->failover, the datacenters the prepared query q
+ * names fails over to, in order (state/query_exec.h), each sent the query
+ * with the question until one answers with records. done(tok, resp, len)
+ * exactly once unless cancelled: the response, or resp NULL when no server
+ * answered (or, for a failover, none had records). Returns a handle for
+ * dns_remote_cancel, or NULL (done never called) when nothing could be
+ * asked. */
+void *dns_remote_ask(void *ctx, const struct dns_ask *what, const uint8_t *q, size_t n, bool tcp,
 		     void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);
 /* done will not be called (the DNS interface is closing). */
 void dns_remote_cancel(void *handle);
+
+/* Split an RPC_DNS payload (dns_remote.c): the transport, the prepared query
+ * it carries (*q, a reference, or NULL) and the question. 0, or -1 when
+ * malformed. */
+int dns_remote_payload(const uint8_t *p, size_t n, bool *tcp, struct prepared_query **q,
+		       const uint8_t **pkt, size_t *len);
 
 #endif

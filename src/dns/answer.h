@@ -59,13 +59,15 @@ struct dns_arena_chunk;
 
 /* One query's context. */
 struct dns_ctx {
-	const struct dns_view *v;	   /* store, config, randomness */
-	const struct config *cfg;	   /* = v->cfg */
-	const struct dns_query *q;	   /* the decoded question */
-	struct dns_msg msg;		   /* the response being built */
-	struct dns_rr rr_store[3][24];	   /* inline storage of msg.sec */
-	char domain[DNS_NAME_MAX + 1];	   /* cfg->domain normalised ("consul") */
-	char alt_domain[DNS_NAME_MAX + 1]; /* cfg->alt_domain normalised, "" = none */
+	const struct dns_view *v;	    /* store, config, randomness */
+	const struct config *cfg;	    /* = v->cfg */
+	const struct dns_query *q;	    /* the decoded question */
+	const struct prepared_query *given; /* dns_respond_query's query, else NULL */
+	bool failover;			    /* a query kept nothing and may fail over */
+	struct dns_msg msg;		    /* the response being built */
+	struct dns_rr rr_store[3][24];	    /* inline storage of msg.sec */
+	char domain[DNS_NAME_MAX + 1];	    /* cfg->domain normalised ("consul") */
+	char alt_domain[DNS_NAME_MAX + 1];  /* cfg->alt_domain normalised, "" = none */
 	size_t max_answers; /* answers kept (plain UDP's udp_answer_limit), 0 = all */
 	/* arena */
 	uint8_t *a_cur;			  /* current chunk */

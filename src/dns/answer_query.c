@@ -13,9 +13,10 @@
  *
  * Near sorting is not applied (Consul sorts by the agent's coordinates when
  * the query sets Near; coordinates live in the gossip layer, out of this
- * pure half's reach), nor failover to other datacenters (it needs their
- * answers, which this pure function cannot wait for; HTTP execute fails
- * over: api/query_failover.c). Loop thread (store reads).
+ * pure half's reach). Failover: when nothing is kept and the query names
+ * datacenters to fail over to, the answer from here is built and the ctx
+ * flagged (DNS_QUERY_FAILOVER, dns.h); the driver asks the other datacenters
+ * with the query itself (dns_respond_query there). Loop thread (store reads).
  */
 #include "dns/answer.h"
 
@@ -41,13 +42,19 @@ static uint32_t query_ttl(struct dns_ctx *c, const struct prepared_query *q)
 int dns_answer_query(struct dns_ctx *c, const struct dns_lookup *l)
 {
 	char *why = NULL;
-	struct prepared_query *q = pquery_resolve(c->v->store, l->name, &why);
+	struct prepared_query *q = (struct prepared_query *)c->given;
+	if (q)
+		pquery_ref(q);
+	else
+		q = pquery_resolve(c->v->store, l->name, &why);
 	free(why);
 	if (!q)
 		return DNS_R_NXDOMAIN;
 	struct pq_result r = {0};
 	pquery_exec(c->v->store, q, c->v->rand, c->v->rand_ctx, &r);
 	int rc = DNS_R_NXDOMAIN;
+	if (r.n == 0 && !c->given && c->v->query_failover && (q->nearest_n > 0 || q->dcs.n > 0))
+		c->failover = true;
 	if (r.n > 0) {
 		struct dns_insts is = {.v = xmalloc(r.n * sizeof(struct dns_inst)),
 				       .n = r.n,

@@ -41,6 +41,8 @@ void dns_ctx_init(struct dns_ctx *c, const struct dns_view *v, const struct dns_
 	c->v = v;
 	c->cfg = v->cfg;
 	c->q = q;
+	c->given = NULL;
+	c->failover = false;
 	memset(&c->msg, 0, sizeof(c->msg));
 	for (int s = 0; s < 3; s++)
 		dns_rrlist_init(&c->msg.sec[s], c->rr_store[s],

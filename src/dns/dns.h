@@ -42,6 +42,11 @@ enum dns_outcome {
 	 * holds that datacenter's name, NUL-terminated; the driver asks one of
 	 * its servers (the question is answered there as a local one) */
 	DNS_OTHER_DC,
+	/* a prepared query (<q>.query.<domain>) kept no instance here and names
+	 * datacenters to fail over to (view->query_failover set): out holds the
+	 * answer from here (negative), *out_len set; the driver asks those
+	 * datacenters in turn and sends that answer when none has instances */
+	DNS_QUERY_FAILOVER,
 };
 
 /* What an answer is built from. */
@@ -55,6 +60,7 @@ struct dns_view {
 	 * NULL (client agents): every one may, their server decides. */
 	bool (*dc_known)(void *ctx, const char *dc);
 	void *dc_ctx;
+	bool query_failover; /* DNS_QUERY_FAILOVER may be returned (servers) */
 };
 
 /*
@@ -66,6 +72,19 @@ struct dns_view {
  */
 enum dns_outcome dns_respond(const struct dns_view *v, const uint8_t *pkt, size_t len, int tcp,
 			     uint8_t *out, size_t *out_len);
+
+/* Answer pkt, a <name>.query[.<dc>].<domain> question, with prepared query q
+ * (rendered) instead of the one its name resolves to here: another
+ * datacenter's failover, run in this one. Never DNS_QUERY_FAILOVER. */
+struct prepared_query;
+enum dns_outcome dns_respond_query(const struct dns_view *v, const uint8_t *pkt, size_t len,
+				   int tcp, const struct prepared_query *q, uint8_t *out,
+				   size_t *out_len);
+
+/* The prepared query a <name>.query[.<dc>].<domain> question names,
+ * resolved and rendered as dns_respond does (a reference the caller drops
+ * with pquery_unref), or NULL. */
+struct prepared_query *dns_query_resolve(const struct dns_view *v, const uint8_t *pkt, size_t len);
 
 /* A reply with only the header and question of pkt and the given rcode
  * (SERVFAIL when every recursor failed, REFUSED...). DNS_DROP when pkt has no

@@ -7,6 +7,9 @@
  *   outside the domains        DNS_RECURSE with recursors, else REFUSED
  *   reverse name, known IP     PTR (answer_ptr.c)
  *   reverse name, unknown IP   DNS_RECURSE with recursors, else NXDOMAIN
+ *   a prepared query that kept nothing here but names datacenters to fail
+ *                              over to: DNS_QUERY_FAILOVER (the answer from
+ *                              here in out; view->query_failover only)
  *   another datacenter's name  DNS_OTHER_DC (node, service, query kinds);
  *                              NXDOMAIN when the view says it does not exist
  *   under the domain           SOA/NS questions: the zone's records (zone.c);
@@ -32,7 +35,9 @@
 #include "dns/answer.h"
 
 #include "config/config.h"
+#include "state/query_exec.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static uint16_t reply_flags(const struct dns_query *q)
@@ -139,8 +144,8 @@ static int answer(struct dns_ctx *c, const struct dns_lookup *l, bool recursors)
 	}
 }
 
-enum dns_outcome dns_respond(const struct dns_view *v, const uint8_t *pkt, size_t len, int tcp,
-			     uint8_t *out, size_t *out_len)
+static enum dns_outcome respond(const struct dns_view *v, const uint8_t *pkt, size_t len, int tcp,
+				const struct prepared_query *given, uint8_t *out, size_t *out_len)
 {
 	struct dns_query q;
 	switch (dns_query_decode(pkt, len, &q)) {
@@ -164,6 +169,7 @@ enum dns_outcome dns_respond(const struct dns_view *v, const uint8_t *pkt, size_
 
 	struct dns_ctx c;
 	dns_ctx_init(&c, v, &q);
+	c.given = given;
 	struct dns_msg *m = &c.msg;
 	m->id = q.id;
 	m->flags = reply_flags(&q) | (recursors ? DNS_F_RA : 0);
@@ -203,6 +209,38 @@ enum dns_outcome dns_respond(const struct dns_view *v, const uint8_t *pkt, size_
 	}
 	if (outcome == DNS_REPLY)
 		*out_len = dns_msg_encode(m, out, limit, !cfg->dns_config.disable_compression);
+	if (outcome == DNS_REPLY && c.failover)
+		outcome = DNS_QUERY_FAILOVER;
 	dns_ctx_free(&c);
 	return outcome;
+}
+
+enum dns_outcome dns_respond(const struct dns_view *v, const uint8_t *pkt, size_t len, int tcp,
+			     uint8_t *out, size_t *out_len)
+{
+	return respond(v, pkt, len, tcp, NULL, out, out_len);
+}
+
+enum dns_outcome dns_respond_query(const struct dns_view *v, const uint8_t *pkt, size_t len,
+				   int tcp, const struct prepared_query *q, uint8_t *out,
+				   size_t *out_len)
+{
+	return respond(v, pkt, len, tcp, q, out, out_len);
+}
+
+struct prepared_query *dns_query_resolve(const struct dns_view *v, const uint8_t *pkt, size_t len)
+{
+	struct dns_query q;
+	if (dns_query_decode(pkt, len, &q) != DNS_DEC_OK)
+		return NULL;
+	struct dns_ctx c;
+	dns_ctx_init(&c, v, &q);
+	struct dns_lookup l;
+	dns_lookup_parse(&c, &l);
+	char *why = NULL;
+	struct prepared_query *pq =
+	    l.kind == DNS_K_QUERY ? pquery_resolve(v->store, l.name, &why) : NULL;
+	free(why);
+	dns_ctx_free(&c);
+	return pq;
 }

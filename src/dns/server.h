@@ -54,6 +54,13 @@
 
 struct dns_server;
 
+/* What a hand-off asks: a server of our datacenter (dc NULL, client agents),
+ * one of dc's, or (failover) the datacenters a prepared query fails over to. */
+struct dns_ask {
+	const char *dc;
+	bool failover;
+};
+
 struct dns_server_config {
 	const char **addrs;	     /* NULL-terminated IP literals to listen on */
 	int port;		     /* UDP and TCP */
@@ -62,14 +69,17 @@ struct dns_server_config {
 	/* Questions another agent answers (agent/dns_remote.h): on a client
 	 * agent (client true) every question in the domains goes to a server of
 	 * its datacenter; on a server, those naming another datacenter
-	 * (DNS_OTHER_DC) go to one of that datacenter's servers (dc). remote_ask
-	 * hands a query over and calls done(tok, resp, len) later (resp NULL: no
-	 * answer, SERVFAIL goes out); it returns a handle for remote_cancel, or
-	 * NULL when it cannot (SERVFAIL at once). NULL remote_ask: other
-	 * datacenters get SERVFAIL. */
+	 * (DNS_OTHER_DC) go to one of that datacenter's servers, and a prepared
+	 * query that fails over (DNS_QUERY_FAILOVER) to the datacenters it names
+	 * (struct dns_ask). remote_ask hands a query over and calls done(tok,
+	 * resp, len) later (resp NULL: no answer; SERVFAIL goes out, or the
+	 * answer from here for a failover); it returns a handle for
+	 * remote_cancel, or NULL when it cannot (the same at once). NULL
+	 * remote_ask: nothing is asked elsewhere. */
 	bool client;
-	void *(*remote_ask)(void *ctx, const char *dc, const uint8_t *q, size_t n, bool tcp,
-			    void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);
+	void *(*remote_ask)(void *ctx, const struct dns_ask *what, const uint8_t *q, size_t n,
+			    bool tcp, void (*done)(void *tok, const uint8_t *resp, size_t len),
+			    void *tok);
 	void (*remote_cancel)(void *handle);
 	void *remote_ctx;
 };

@@ -111,8 +111,9 @@ struct dns_server {
 	bool rec_open;		   /* the recursor is not closed yet */
 	/* questions another agent answers (server.h) */
 	bool client;
-	void *(*remote_ask)(void *ctx, const char *dc, const uint8_t *q, size_t n, bool tcp,
-			    void (*done)(void *tok, const uint8_t *resp, size_t len), void *tok);
+	void *(*remote_ask)(void *ctx, const struct dns_ask *what, const uint8_t *q, size_t n,
+			    bool tcp, void (*done)(void *tok, const uint8_t *resp, size_t len),
+			    void *tok);
 	void (*remote_cancel)(void *handle);
 	void *remote_ctx;
 	struct remote *remotes;	     /* questions with a server, for cancelling */
@@ -132,12 +133,19 @@ void dns_server_maybe_free(struct dns_server *srv);
  * refused it (busy). */
 bool dns_hand_off(struct dns_server *srv, struct udp_listener *l, const struct sockaddr *peer,
 		  struct tconn *c, const uint8_t *pkt, size_t len);
-/* Send the question to a server (client agents: dc NULL, one of ours;
- * else one of dc's) and answer with its reply later (UDP: l and peer; TCP:
- * c). When no server can be asked, the answer is SERVFAIL, at once. */
-void dns_remote_hand_off(struct dns_server *srv, const char *dc, struct udp_listener *l,
+/* Ask another agent (what: server.h) and answer with its reply later (UDP: l
+ * and peer; TCP: c). Without a reply (or none could be asked: then at once)
+ * the answer is fallback[flen] when given, else SERVFAIL. */
+void dns_remote_hand_off(struct dns_server *srv, const struct dns_ask *what,
+			 const uint8_t *fallback, size_t flen, struct udp_listener *l,
 			 const struct sockaddr *peer, struct tconn *c, const uint8_t *pkt,
 			 size_t len);
+/* The hand-off for an outcome of dns_respond that is not answered here
+ * (DNS_OTHER_DC, DNS_QUERY_FAILOVER, or any reply on a client agent): true
+ * when it was taken, false when out[n] is the answer to send. */
+bool dns_hand_off_outcome(struct dns_server *srv, enum dns_outcome o, const uint8_t *out, size_t n,
+			  struct udp_listener *l, const struct sockaddr *peer, struct tconn *c,
+			  const uint8_t *pkt, size_t len);
 
 /* udp.c */
 /* A UDP socket (non-blocking, close-on-exec) bound to sa, with SO_REUSEPORT

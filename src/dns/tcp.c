@@ -111,15 +111,13 @@ static bool tconn_query(struct tconn *c, const uint8_t *pkt, size_t len)
 {
 	struct dns_server *srv = c->srv;
 	size_t n = 0;
-	switch (dns_respond(&srv->view, pkt, len, 1, srv->out, &n)) {
+	enum dns_outcome o = dns_respond(&srv->view, pkt, len, 1, srv->out, &n);
+	switch (o) {
 	case DNS_REPLY:
-		if (srv->client)
-			dns_remote_hand_off(srv, NULL, NULL, NULL, c, pkt, len);
-		else
-			dns_tconn_send(c, srv->out, n);
-		return !c->closing;
 	case DNS_OTHER_DC:
-		dns_remote_hand_off(srv, (const char *)srv->out, NULL, NULL, c, pkt, len);
+	case DNS_QUERY_FAILOVER:
+		if (!dns_hand_off_outcome(srv, o, srv->out, n, NULL, NULL, c, pkt, len))
+			dns_tconn_send(c, srv->out, n);
 		return !c->closing;
 	case DNS_RECURSE:
 		if (!dns_hand_off(srv, NULL, NULL, c, pkt, len) &&

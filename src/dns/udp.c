@@ -119,15 +119,13 @@ void dns_udp_answer(struct dns_server *srv, struct udp_listener *l, const struct
 		    const uint8_t *pkt, size_t len)
 {
 	size_t n = 0;
-	switch (respond(srv, pkt, len, srv->out, &n)) {
+	enum dns_outcome o = respond(srv, pkt, len, srv->out, &n);
+	switch (o) {
 	case DNS_REPLY:
-		if (srv->client)
-			dns_remote_hand_off(srv, NULL, l, from, NULL, pkt, len);
-		else
-			dns_udp_reply(l, from, srv->out, n);
-		break;
 	case DNS_OTHER_DC:
-		dns_remote_hand_off(srv, (const char *)srv->out, l, from, NULL, pkt, len);
+	case DNS_QUERY_FAILOVER:
+		if (!dns_hand_off_outcome(srv, o, srv->out, n, l, from, NULL, pkt, len))
+			dns_udp_reply(l, from, srv->out, n);
 		break;
 	case DNS_RECURSE:
 		dns_hand_off(srv, l, from, NULL, pkt, len);
@@ -167,14 +165,14 @@ void dns_udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct so
 	uint8_t *out = batched ? bt->arena + bt->used : srv->out;
 	const uint8_t *pkt = (const uint8_t *)b->base;
 	size_t n = 0;
-	switch (respond(srv, pkt, (size_t)nread, out, &n)) {
+	enum dns_outcome o = respond(srv, pkt, (size_t)nread, out, &n);
+	switch (o) {
 	case DNS_OTHER_DC:
-		dns_remote_hand_off(srv, (const char *)out, l, from, NULL, pkt, (size_t)nread);
-		break;
+	case DNS_QUERY_FAILOVER:
 	case DNS_REPLY:
-		if (srv->client)
-			dns_remote_hand_off(srv, NULL, l, from, NULL, pkt, (size_t)nread);
-		else if (batched)
+		if (dns_hand_off_outcome(srv, o, out, n, l, from, NULL, pkt, (size_t)nread))
+			break;
+		if (batched)
 			batch_add(srv, l, from, n);
 		else
 			dns_udp_reply(l, from, out, n);

@@ -103,8 +103,8 @@ size_t gossip_datacenters(const struct gossip_pool *p, struct gossip_dc *out, si
 	return k;
 }
 
-size_t gossip_other_datacenters(const struct gossip_pool *p, const char *local_dc,
-				char (*out)[64], size_t cap)
+size_t gossip_other_datacenters(const struct gossip_pool *p, const char *local_dc, char (*out)[64],
+				size_t cap)
 {
 	struct gossip_dc all[64];
 	size_t n = p ? gossip_datacenters(p, all, 64) : 0, k = 0;

@@ -44,7 +44,7 @@ struct gossip_dc {
 size_t gossip_datacenters(const struct gossip_pool *p, struct gossip_dc *out, size_t cap);
 /* The same without ours (local_dc): names only, nearest first (Consul's
  * GetOtherDatacentersByDistance). */
-size_t gossip_other_datacenters(const struct gossip_pool *p, const char *local_dc,
-				char (*out)[64], size_t cap);
+size_t gossip_other_datacenters(const struct gossip_pool *p, const char *local_dc, char (*out)[64],
+				size_t cap);
 
 #endif

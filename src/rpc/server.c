@@ -237,9 +237,7 @@ static void run_dns(struct sconn *k, const struct rpc_frame *f)
 	struct rpc_server *s = k->s;
 	size_t n = 0;
 	struct job *j = job_new(k, f->id);
-	int rc = !s->dns || f->len < 2 ? -1
-				       : s->dns(s->dns_ctx, f->payload + 1, f->len - 1,
-						f->payload[0] != 0, s->dns_out, &n, j);
+	int rc = s->dns ? s->dns(s->dns_ctx, f->payload, f->len, s->dns_out, &n, j) : -1;
 	if (rc == 1)
 		return; /* rpc_server_dns_reply frees j */
 	job_unlink(j);

@@ -32,11 +32,11 @@ struct rpc_server;
 
 /* http: the API's server config (dispatch, ctx, on_headers, max_body);
  * cons: NULL refuses RPC_APPLY. Registers with the mux. */
-/* Answers a DNS query packet (tcp: the TCP size limit) into out (room for
- * 65535 bytes): 0 and *out_len; 1 when the answer comes later, through
- * rpc_server_dns_reply(token, ...) (another datacenter's, asked now); or -1
- * when it is not one to answer here. */
-typedef int (*rpc_dns_fn)(void *ctx, const uint8_t *q, size_t n, bool tcp, uint8_t *out,
+/* Answers an RPC_DNS payload (its layout is the hook's: agent/dns_remote.c)
+ * into out (room for 65535 bytes): 0 and *out_len; 1 when the answer comes
+ * later, through rpc_server_dns_reply(token, ...) (another datacenter's,
+ * asked now); or -1 when it is not one to answer here. */
+typedef int (*rpc_dns_fn)(void *ctx, const uint8_t *payload, size_t len, uint8_t *out,
 			  size_t *out_len, void *token);
 /* The later answer to the RPC_DNS request token names (resp NULL: none, an
  * RPC_ERROR goes back). Exactly once per token; fine after its connection

@@ -30,8 +30,9 @@
  *   RPC_CANCEL      empty: the caller gave up on request id (its client left)
  *   RPC_ERROR       4 code, then a message: the request could not be run here
  *                   (CAIRN_E_NOTLEADER with the leader's address, shutdown...)
- *   RPC_DNS         1 transport (0 UDP, 1 TCP: the answer's size limit), then a
- *                   DNS query packet, for a client agent's DNS interface
+ *   RPC_DNS         a DNS question for another agent's DNS interface: a flags
+ *                   byte (TCP size limit; a prepared query attached), then the
+ *                   packet (layout: agent/dns_remote.c)
  *   RPC_DNS_REPLY   the DNS response packet the server built from its store
  *
  * Decoders refuse unknown versions and types, lengths that do not add up and

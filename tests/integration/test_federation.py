@@ -301,3 +301,40 @@ def test_dns_other_datacenter(fed):
         m = dns_query(a.ip, f"{svc}.service.dc9.consul", "SRV")
         assert m.rcode() == dns.rcode.NXDOMAIN and not m.answer, m
     deregister(s2, svc + "-2")
+
+
+def test_dns_query_failover(fed):
+    """<q>.query.consul fails over like HTTP execute (Consul's DNS does)."""
+    import dns.rcode
+    s1, s2, s3, c1 = fed["dc1"], fed["dc2"], fed["dc3"], fed["client"]
+    svc = unique("fdq")
+    register(s3, svc, svc + "-3", port=7303)
+    wait_service(s3, svc, 1)
+    create_query(s1, {"Name": svc, "Service": {
+        "Service": svc, "Failover": {"Datacenters": ["dc2", "dc3"]}}})
+    create_query(s1, {"Name": svc + "-none", "Service": {"Service": svc}})
+    for a in (s1, c1):
+        for tcp in (False, True):
+            m = dns_query(a.ip, f"{svc}.query.consul", "SRV", tcp)
+            assert m.rcode() == dns.rcode.NOERROR, m
+            # dc2 has none, dc3 answers with its own names
+            assert [(rd.port, rd.target.to_text()) for rr in m.answer for rd in rr] == \
+                [(7303, "s-dc3.node.dc3.consul.")]
+        m = dns_query(a.ip, f"{svc}.query.consul", "A")
+        assert [rd.to_text() for rr in m.answer for rd in rr] == [s3.ip], m
+        # without failover options nothing leaves dc1
+        m = dns_query(a.ip, f"{svc}-none.query.consul", "A")
+        assert m.rcode() == dns.rcode.NXDOMAIN, m
+    # nowhere to be found: dc1's own negative answer, with its SOA
+    deregister(s3, svc + "-3")
+    wait_service(s3, svc, 0)
+    for a in (s1, c1):
+        m = dns_query(a.ip, f"{svc}.query.consul", "A")
+        assert m.rcode() == dns.rcode.NXDOMAIN and not m.answer, m
+        assert [rr.rdtype for rr in m.authority] == [6], m  # SOA
+    # a local instance wins again
+    register(s1, svc, svc + "-1", port=7301)
+    wait_service(s1, svc, 1)
+    m = dns_query(s1.ip, f"{svc}.query.consul", "SRV")
+    assert [rd.port for rr in m.answer for rd in rr] == [7301], m
+    deregister(s1, svc + "-1")

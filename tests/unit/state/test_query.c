@@ -413,9 +413,9 @@ static void test_failover_order(void **state)
 	assert_string_equal(out[0], "east");
 	assert_string_equal(out[1], "west");
 	pq_list_add(&q->dcs, "south");
-	pq_list_add(&q->dcs, "dc1"); /* ours: not in known */
-	pq_list_add(&q->dcs, "west"); /* taken by NearestN */
-	pq_list_add(&q->dcs, "mars"); /* unknown */
+	pq_list_add(&q->dcs, "dc1");   /* ours: not in known */
+	pq_list_add(&q->dcs, "west");  /* taken by NearestN */
+	pq_list_add(&q->dcs, "mars");  /* unknown */
 	pq_list_add(&q->dcs, "south"); /* listed twice */
 	assert_int_equal(pquery_failover_dcs(q, known, 4, out, 8), 3);
 	assert_string_equal(out[2], "south");
