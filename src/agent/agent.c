@@ -599,7 +599,7 @@ static void rpc_dns_later(void *tok, const uint8_t *resp, size_t len)
 	free(l);
 }
 
-/* RPC_DNS (payload: dns_remote.c): a client agent's DNS question, answered
+/* RPC_DNS (rpc/wire.h): a client agent's DNS question, answered
  * from this server's store, by the server of the other datacenter it names,
  * or by the datacenters its prepared query fails over to; or another
  * datacenter's failover, with the query it runs here. */
@@ -607,13 +607,19 @@ static int rpc_dns_answer(void *ctx, const uint8_t *payload, size_t plen, uint8_
 			  size_t *out_len, void *token)
 {
 	struct agent *ag = ctx;
-	bool tcp;
-	struct prepared_query *pq;
-	const uint8_t *q;
-	size_t n;
-	if (!ag->dns_view.store || dns_remote_payload(payload, plen, &tcp, &pq, &q, &n))
+	struct rpc_dns d;
+	if (!ag->dns_view.store || rpc_dns_decode(payload, plen, &d))
 		return -1;
-	if (pq) {
+	const uint8_t *q = d.pkt, *qw = d.query;
+	size_t n = d.len;
+	bool tcp = d.tcp;
+	if (d.query) {
+		struct prepared_query *pq = pquery_wire_get(&qw, d.query + d.qlen);
+		if (!pq || qw != d.query + d.qlen) {
+			if (pq)
+				pquery_unref(pq);
+			return -1;
+		}
 		enum dns_outcome o = dns_respond_query(&ag->dns_view, q, n, tcp, pq, out, out_len);
 		pquery_unref(pq);
 		return o == DNS_REPLY ? 0 : -1;

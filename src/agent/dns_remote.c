@@ -1,19 +1,15 @@
 /*
- * DNS answered by other agents' servers (dns_remote.h).
- *
- * RPC_DNS payload: a flags byte (bit 0: TCP, the answer's size limit; bit 1:
- * a prepared query follows), then, with bit 1, a 4-byte big-endian length
- * Q and Q bytes of the query's binary form (pquery_wire_put), then the DNS
- * query packet.
+ * DNS answered by other agents' servers (dns_remote.h), over RPC_DNS
+ * (rpc/wire.h).
  */
 #include "agent/dns_remote.h"
 
 #include "base/alloc.h"
-#include "base/be.h"
 #include "base/buf.h"
 #include "dns/dns.h"
 #include "gossip/servers.h"
 #include "rpc/client.h"
+#include "rpc/wire.h"
 #include "state/query_exec.h"
 
 #include <stdio.h>
@@ -21,8 +17,6 @@
 #include <string.h>
 
 #define ASK_MS	     2000 /* dig's own timeout is 5 s per try */
-#define F_TCP	     1
-#define F_QUERY	     2
 #define MAX_FAILOVER 64
 
 struct ask {
@@ -109,21 +103,16 @@ void *dns_remote_ask(void *ctx, const struct dns_ask *what, const uint8_t *q, si
 		if (pq && failover_dcs(r, a, pq)) {
 			struct buf wire = BUF_INIT;
 			pquery_wire_put(&wire, pq);
-			uint8_t hdr[5] = {(uint8_t)((tcp ? F_TCP : 0) | F_QUERY)};
-			be32_put(hdr + 1, (uint32_t)wire.len);
-			buf_append(&a->payload, hdr, sizeof(hdr));
-			buf_append(&a->payload, wire.data, wire.len);
+			rpc_dns_put(&a->payload, &(struct rpc_dns){tcp, (const uint8_t *)wire.data,
+								   wire.len, q, n});
 			buf_free(&wire);
-			buf_append(&a->payload, q, n);
 			started = send_next(a);
 		}
 		if (pq)
 			pquery_unref(pq);
 	} else if (!what->failover) {
 		char addr[96];
-		uint8_t flags = tcp ? F_TCP : 0;
-		buf_append(&a->payload, &flags, 1);
-		buf_append(&a->payload, q, n);
+		rpc_dns_put(&a->payload, &(struct rpc_dns){tcp, NULL, 0, q, n});
 		bool found =
 		    r->wan && what->dc
 			? gossip_server_pick(r->wan, what->dc, addr, sizeof(addr))
@@ -143,30 +132,4 @@ void dns_remote_cancel(void *handle)
 	if (a->call)
 		rpc_call_cancel(a->call);
 	ask_free(a);
-}
-
-int dns_remote_payload(const uint8_t *p, size_t n, bool *tcp, struct prepared_query **q,
-		       const uint8_t **pkt, size_t *len)
-{
-	*q = NULL;
-	if (n < 2)
-		return -1;
-	*tcp = p[0] & F_TCP;
-	size_t off = 1;
-	if (p[0] & F_QUERY) {
-		if (n < 5 || be32_get(p + 1) > n - 5)
-			return -1;
-		const unsigned char *w = p + 5, *end = w + be32_get(p + 1);
-		*q = pquery_wire_get(&w, end);
-		if (!*q || w != end) {
-			if (*q)
-				pquery_unref(*q);
-			*q = NULL;
-			return -1;
-		}
-		off = (size_t)(end - p);
-	}
-	*pkt = p + off;
-	*len = n - off;
-	return *len ? 0 : -1;
 }

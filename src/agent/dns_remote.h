@@ -46,10 +46,4 @@ void *dns_remote_ask(void *ctx, const struct dns_ask *what, const uint8_t *q, si
 /* done will not be called (the DNS interface is closing). */
 void dns_remote_cancel(void *handle);
 
-/* Split an RPC_DNS payload (dns_remote.c): the transport, the prepared query
- * it carries (*q, a reference, or NULL) and the question. 0, or -1 when
- * malformed. */
-int dns_remote_payload(const uint8_t *p, size_t n, bool *tcp, struct prepared_query **q,
-		       const uint8_t **pkt, size_t *len);
-
 #endif

@@ -153,3 +153,40 @@ int rpc_error_decode(const uint8_t *p, size_t n, int *code, const char **msg, si
 	*mlen = n - 4;
 	return 0;
 }
+
+/* ---- RPC_DNS ---- */
+
+#define DNS_F_TCP   1
+#define DNS_F_QUERY 2
+
+void rpc_dns_put(struct buf *out, const struct rpc_dns *d)
+{
+	uint8_t hdr[5] = {(uint8_t)((d->tcp ? DNS_F_TCP : 0) | (d->query ? DNS_F_QUERY : 0))};
+	if (d->query) {
+		be32_put(hdr + 1, (uint32_t)d->qlen);
+		buf_append(out, hdr, 5);
+		buf_append(out, d->query, d->qlen);
+	} else {
+		buf_append(out, hdr, 1);
+	}
+	buf_append(out, d->pkt, d->len);
+}
+
+int rpc_dns_decode(const uint8_t *p, size_t n, struct rpc_dns *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (n < 2 || (p[0] & ~(DNS_F_TCP | DNS_F_QUERY)))
+		return CAIRN_E_PARSE;
+	d->tcp = p[0] & DNS_F_TCP;
+	size_t off = 1;
+	if (p[0] & DNS_F_QUERY) {
+		if (n < 5 || be32_get(p + 1) > n - 5)
+			return CAIRN_E_PARSE;
+		d->query = p + 5;
+		d->qlen = be32_get(p + 1);
+		off = 5 + d->qlen;
+	}
+	d->pkt = p + off;
+	d->len = n - off;
+	return d->len ? 0 : CAIRN_E_PARSE;
+}

@@ -30,9 +30,11 @@
  *   RPC_CANCEL      empty: the caller gave up on request id (its client left)
  *   RPC_ERROR       4 code, then a message: the request could not be run here
  *                   (CAIRN_E_NOTLEADER with the leader's address, shutdown...)
- *   RPC_DNS         a DNS question for another agent's DNS interface: a flags
- *                   byte (TCP size limit; a prepared query attached), then the
- *                   packet (layout: agent/dns_remote.c)
+ *   RPC_DNS         a DNS question for another agent's DNS interface: 1 flags
+ *                   byte (bit 0: TCP, the answer's size limit; bit 1: a
+ *                   prepared query follows), with bit 1 a 4-byte length Q and
+ *                   Q bytes of the query's binary form (pquery_wire_put),
+ *                   then the DNS query packet (at least one byte)
  *   RPC_DNS_REPLY   the DNS response packet the server built from its store
  *
  * Decoders refuse unknown versions and types, lengths that do not add up and
@@ -114,5 +116,16 @@ bool rpc_apply_reply_next(const uint8_t **cur, const uint8_t *end, struct rpc_ap
 /* RPC_ERROR payload. */
 void rpc_error_put(struct buf *out, int code, const char *msg);
 int rpc_error_decode(const uint8_t *p, size_t n, int *code, const char **msg, size_t *mlen);
+
+/* RPC_DNS payload. query: the prepared query's binary form, or NULL. */
+struct rpc_dns {
+	bool tcp;
+	const uint8_t *query; /* NULL: none */
+	size_t qlen;
+	const uint8_t *pkt;
+	size_t len;
+};
+void rpc_dns_put(struct buf *out, const struct rpc_dns *d);
+int rpc_dns_decode(const uint8_t *p, size_t n, struct rpc_dns *d);
 
 #endif

@@ -12,6 +12,8 @@
 #include "config/config.h"
 #include "config/options.h"
 #include "state/catalog.h"
+#include "state/query.h"
+#include "state/query_exec.h"
 #include "state/store.h"
 
 #include "../unit/dns/dump.h"
@@ -77,6 +79,24 @@ static void init(void)
 	struct cat_check crit = {
 	    .id = "d", .name = "d", .service_id = "db", .status = CAT_CRITICAL};
 	reg(4, "n4", "127.0.0.4", &db, 1, &crit, 1, NULL, 0);
+	/* prepared queries: "db" finds nothing (critical) and fails over; the
+	 * template "t-" renders ${name.suffix} */
+	struct prepared_query *q = pquery_new(), *t = pquery_new();
+	q->id = strdup("0d3c4a52-0000-4000-8000-000000000001");
+	q->name = strdup("db");
+	q->service = strdup("db");
+	pq_list_add(&q->dcs, "dc2");
+	t->id = strdup("0d3c4a52-0000-4000-8000-000000000002");
+	t->name = strdup("t-");
+	t->tmpl_type = strdup(QUERY_TEMPLATE_PREFIX);
+	t->service = strdup("${name.suffix}");
+	char *why = NULL;
+	struct store_txn *tx = store_txn_begin(S, 5);
+	if (pquery_txn_set(tx, q, false, &why) || pquery_txn_set(tx, t, false, &why))
+		abort();
+	store_txn_commit(tx);
+	pquery_unref(q);
+	pquery_unref(t);
 }
 
 static void check(const uint8_t *in, size_t size, const uint8_t *out, size_t len, size_t limit)
@@ -89,6 +109,13 @@ static void check(const uint8_t *in, size_t size, const uint8_t *out, size_t len
 		abort();
 	free(t);
 	(void)size;
+}
+
+/* Datacenters with a "2" in their name exist. */
+static bool dc_known(void *ctx, const char *dc)
+{
+	(void)ctx;
+	return strchr(dc, '2') != NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -114,6 +141,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(data, size, out, len, limit);
 		else if (o == DNS_RECURSE && !(pass & 2))
 			abort(); /* no recursors: never recurse */
+		else if (o == DNS_QUERY_FAILOVER)
+			abort(); /* the view does not allow it */
+		else if (o == DNS_OTHER_DC && (len == 0 || len >= 64 || out[len] != 0))
+			abort(); /* a datacenter name, NUL-terminated */
+	}
+	/* a server's view: other datacenters known, failover allowed */
+	struct dns_view sv = {.store = S,
+			      .cfg = &CFG,
+			      .rand = rnd,
+			      .rand_ctx = &seed,
+			      .dc_known = dc_known,
+			      .query_failover = true};
+	size_t slen = 0;
+	enum dns_outcome so = dns_respond(&sv, data, size, 0, out, &slen);
+	if (so == DNS_REPLY || so == DNS_QUERY_FAILOVER)
+		check(data, size, out, slen, DNS_MSG_MAX);
+	struct prepared_query *pq = dns_query_resolve(&sv, data, size);
+	if (pq) {
+		if (dns_respond_query(&sv, data, size, 1, pq, out, &slen) == DNS_REPLY)
+			check(data, size, out, slen, DNS_MSG_MAX);
+		pquery_unref(pq);
 	}
 	size_t len = 0;
 	if (dns_respond_error(data, size, 2, out, &len) == DNS_REPLY)

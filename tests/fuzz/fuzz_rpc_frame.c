@@ -2,7 +2,8 @@
  * Fuzz target: server RPC frames and payloads (src/rpc/wire.c). Every input is
  * walked as a stream of frames the way a connection reads them; each frame is
  * refused or decoded, its payload is decoded as every payload type, and a
- * decoded frame re-encodes to exactly its bytes.
+ * decoded frame (and a decoded RPC_DNS payload) re-encodes to exactly its
+ * bytes.
  */
 // fuzz-lib: rpc
 #include "rpc/wire.h"
@@ -32,6 +33,18 @@ static void payloads(const struct rpc_frame *f)
 	size_t mlen;
 	if (rpc_error_decode(f->payload, f->len, &code, &msg, &mlen) == 0 && mlen + 4 != f->len)
 		abort();
+	struct rpc_dns d;
+	if (rpc_dns_decode(f->payload, f->len, &d) == 0) {
+		/* the parts lie inside the payload, and re-encode to it */
+		if (d.len == 0 || d.pkt + d.len != f->payload + f->len ||
+		    (d.query && d.query + d.qlen != d.pkt))
+			abort();
+		struct buf b = BUF_INIT;
+		rpc_dns_put(&b, &d);
+		if (b.len != f->len || memcmp(b.data, f->payload, b.len) != 0)
+			abort();
+		buf_free(&b);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
