@@ -73,6 +73,9 @@ struct api {
 /* Forward req when this agent must not answer it (forward.c); true when it
  * was taken (the reply comes later). */
 bool api_forward(struct api *a, struct http_request *req, unsigned flags);
+/* The same for a request whose body names another datacenter dc (a catalog
+ * register's Datacenter): true when it was sent there. */
+bool api_forward_dc(struct api *a, struct http_request *req, const char *dc);
 /* Send an HTTP request of our own (method, path with its query string, body)
  * to a random alive server of datacenter dc (the WAN pool) over server RPC,
  * counting it one hop further than origin; done gets 0 and the reply, or an

@@ -376,7 +376,8 @@ static json_t *body_object(struct http_request *req)
 	return body;
 }
 
-/* The Datacenter of a body: "" means this agent's; another is unreachable. */
+/* The Datacenter of a body: "" means this agent's; another one gets the
+ * request sent there (false: taken, or answered when it cannot be). */
 static bool body_dc(struct api *a, struct http_request *req, const char **dc)
 {
 	if (!*dc || !**dc) {
@@ -384,7 +385,8 @@ static bool body_dc(struct api *a, struct http_request *req, const char **dc)
 		return true;
 	}
 	if (strcmp(*dc, a->cfg->datacenter) != 0) {
-		api_error(req, 500, "No path to datacenter");
+		if (!api_forward_dc(a, req, *dc))
+			api_error(req, 500, "No path to datacenter");
 		return false;
 	}
 	return true;

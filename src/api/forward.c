@@ -33,7 +33,9 @@
  * server of that datacenter from the WAN pool (again trying another when the
  * connection fails), or answers Consul's "No path to datacenter" when the WAN
  * pool knows none. There the dc is its own, so it is answered (or sent on to
- * its leader) as a local request: hence up to three hops.
+ * its leader) as a local request. A catalog register or deregister whose
+ * body names another Datacenter goes the same way from the leader that
+ * decoded it (api_forward_dc): hence up to four hops.
  */
 #include "api/api.h"
 
@@ -49,8 +51,10 @@
 #include <strings.h>
 
 #define HOPS_HEADER "x-cairn-forwarded"
-#define NODE_HEADER "x-cairn-node"   /* the agent the client asked */
-#define MAX_HOPS    3		     /* client -> server -> (other datacenter's) server -> leader */
+#define NODE_HEADER "x-cairn-node" /* the agent the client asked */
+/* client -> server -> leader -> another datacenter's server -> its leader (a body
+ * naming the datacenter is only seen by the leader that decodes it) */
+#define MAX_HOPS    4
 #define HOLD_MS	    7000	     /* rpc_hold_timeout */
 #define PLAIN_MS    30000	     /* a request that does not block */
 #define BLOCKING_MS (11 * 60 * 1000) /* the longest blocking query and its jitter */
@@ -63,7 +67,7 @@ struct fwd {
 	struct buf raw; /* the request to send */
 	bool to_leader;
 	const struct gossip_pool *pool; /* where servers are picked from, with dc */
-	const char *dc;
+	char dc[64];
 	uint64_t deadline; /* uv_now until which another server may be tried */
 	char tried[8][96]; /* servers that failed (clients) */
 	int ntried;
@@ -225,12 +229,12 @@ static const char *other_dc(const struct api *a, const struct http_request *req)
 	return dc && dc->value[0] && strcmp(dc->value, a->cfg->datacenter) != 0 ? dc->value : NULL;
 }
 
-bool api_forward(struct api *a, struct http_request *req, unsigned flags)
+/* Forward req by flags, to datacenter dc when not NULL (another one). */
+static bool forward(struct api *a, struct http_request *req, unsigned flags, const char *dc)
 {
 	if (!(flags & (API_FWD_LEADER | API_FWD_SERVER)) || !a->rpc || hops(req) >= MAX_HOPS)
 		return false;
 	bool client = a->cons == NULL;
-	const char *dc = other_dc(a, req);
 	const char *leader = NULL;
 	if (!client && !dc) {
 		if (flags & API_FWD_SERVER || consensus_is_leader(a->cons))
@@ -249,7 +253,7 @@ bool api_forward(struct api *a, struct http_request *req, unsigned flags)
 	f->req = req;
 	f->to_leader = leader != NULL;
 	f->pool = leader ? NULL : client ? a->lan : a->wan;
-	f->dc = client || !dc ? a->cfg->datacenter : dc;
+	snprintf(f->dc, sizeof(f->dc), "%s", client || !dc ? a->cfg->datacenter : dc);
 	f->deadline = uv_now(a->loop) + HOLD_MS;
 	serialize(a, req, &f->raw);
 	req->ctx = f;
@@ -262,6 +266,16 @@ bool api_forward(struct api *a, struct http_request *req, unsigned flags)
 	if (!send_to(f, leader ? leader : addr))
 		answer(f, 500, "rpc error: %s", "cannot reach the server");
 	return true;
+}
+
+bool api_forward(struct api *a, struct http_request *req, unsigned flags)
+{
+	return forward(a, req, flags, other_dc(a, req));
+}
+
+bool api_forward_dc(struct api *a, struct http_request *req, const char *dc)
+{
+	return forward(a, req, API_FWD_LEADER, dc);
 }
 
 /* ---- requests of our own to another datacenter ---- */

@@ -96,6 +96,26 @@ def test_dc_param_reads_and_writes_go_there(fed):
                for n in [n["Node"]])
 
 
+def test_catalog_register_body_datacenter(fed):
+    """A register whose body names another Datacenter lands there (no ?dc)."""
+    c1, s1, s2 = fed["client"], fed["dc1"], fed["dc2"]
+    node = unique("ext")
+    body = {"Datacenter": "dc2", "Node": node, "Address": "10.9.9.9",
+            "Service": {"Service": "extsvc", "Port": 9}}
+    r = c1.put("/v1/catalog/register", json=body)
+    assert r.status_code == 200 and r.json() is True, r.text
+    got = s2.get(f"/v1/catalog/node/{node}").json()
+    assert got["Node"]["Node"] == node and got["Node"]["Datacenter"] == "dc2", got
+    assert list(got["Services"]) == ["extsvc"], got
+    assert s1.get(f"/v1/catalog/node/{node}").json() is None
+    r = c1.put("/v1/catalog/deregister", json={"Datacenter": "dc2", "Node": node})
+    assert r.status_code == 200, r.text
+    assert s2.get(f"/v1/catalog/node/{node}").json() is None
+    body["Datacenter"] = "dc9"
+    r = c1.put("/v1/catalog/register", json=body)
+    assert r.status_code == 500 and r.text == "No path to datacenter", r.text
+
+
 def test_unknown_dc_is_no_path(fed):
     for a in (fed["dc1"], fed["client"]):
         r = a.get("/v1/kv/x", params={"dc": "dc9"})
