@@ -73,9 +73,10 @@ struct api {
 /* Forward req when this agent must not answer it (forward.c); true when it
  * was taken (the reply comes later). */
 bool api_forward(struct api *a, struct http_request *req, unsigned flags);
-/* The same for a request whose body names another datacenter dc (a catalog
- * register's Datacenter): true when it was sent there. */
-bool api_forward_dc(struct api *a, struct http_request *req, const char *dc);
+/* The same for a request whose handler found it is for another datacenter
+ * dc (a catalog register's body Datacenter; ?dc on an agent endpoint that a
+ * server of dc answers): true when it was sent there. */
+bool api_forward_dc(struct api *a, struct http_request *req, const char *dc, unsigned flags);
 /* Send an HTTP request of our own (method, path with its query string, body)
  * to a random alive server of datacenter dc (the WAN pool) over server RPC,
  * counting it one hop further than origin; done gets 0 and the reply, or an
@@ -122,10 +123,11 @@ bool api_has(const struct http_request *req, const char *name);
  * bad value (a 400 has then been sent). */
 int api_uint_param(struct http_request *req, const char *name, uint64_t *out, bool *present);
 
-/* Writes and reads name a datacenter with ?dc; a request for another one was
- * forwarded there before its handler ran (api_forward), so a handler that
- * still sees one cannot reach it. Returns false after answering 500 "No path
- * to datacenter". */
+/* Writes and reads name a datacenter with ?dc. A request for another one
+ * whose route forwards was sent there before its handler ran (api_forward);
+ * for the others (user events, coordinates) this sends it to a server of
+ * that datacenter, which runs it as its own. Returns false when the request
+ * was taken that way or answered 500 "No path to datacenter". */
 bool api_local_dc(struct api *a, struct http_request *req);
 /* Operator and snapshot endpoints need this agent's Raft node (a client agent
  * forwards them before they get here). Returns false after answering 500

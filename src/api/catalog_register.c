@@ -385,7 +385,7 @@ static bool body_dc(struct api *a, struct http_request *req, const char **dc)
 		return true;
 	}
 	if (strcmp(*dc, a->cfg->datacenter) != 0) {
-		if (!api_forward_dc(a, req, *dc))
+		if (!api_forward_dc(a, req, *dc, API_FWD_LEADER))
 			api_error(req, 500, "No path to datacenter");
 		return false;
 	}

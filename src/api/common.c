@@ -59,7 +59,8 @@ bool api_local_dc(struct api *a, struct http_request *req)
 {
 	const struct http_param *dc = http_param_get(req, "dc");
 	if (dc && dc->value[0] && strcmp(dc->value, a->cfg->datacenter) != 0) {
-		api_error(req, 500, "No path to datacenter");
+		if (!api_forward_dc(a, req, dc->value, API_FWD_SERVER))
+			api_error(req, 500, "No path to datacenter");
 		return false;
 	}
 	return true;

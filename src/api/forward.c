@@ -273,9 +273,9 @@ bool api_forward(struct api *a, struct http_request *req, unsigned flags)
 	return forward(a, req, flags, other_dc(a, req));
 }
 
-bool api_forward_dc(struct api *a, struct http_request *req, const char *dc)
+bool api_forward_dc(struct api *a, struct http_request *req, const char *dc, unsigned flags)
 {
-	return forward(a, req, API_FWD_LEADER, dc);
+	return forward(a, req, flags, dc);
 }
 
 /* ---- requests of our own to another datacenter ---- */

@@ -116,11 +116,28 @@ def test_catalog_register_body_datacenter(fed):
     assert r.status_code == 500 and r.text == "No path to datacenter", r.text
 
 
+def test_agent_endpoints_with_dc(fed):
+    """User events and coordinates of another datacenter, asked in dc1."""
+    c1, s1, s2 = fed["client"], fed["dc1"], fed["dc2"]
+    name = unique("ev")
+    r = c1.put(f"/v1/event/fire/{name}", data=b"hi", params={"dc": "dc2"})
+    assert r.status_code == 200, r.text
+    assert r.json()["Name"] == name
+    wait_until(lambda: name in [e["Name"] for e in s2.get("/v1/event/list").json()],
+               timeout=10, what="the event in dc2")
+    assert name not in [e["Name"] for e in s1.get("/v1/event/list").json()]
+    r = c1.get("/v1/coordinate/nodes", params={"dc": "dc2"})
+    assert r.status_code == 200, r.text
+    assert [n["Node"] for n in r.json()] == ["s-dc2"]
+
+
 def test_unknown_dc_is_no_path(fed):
     for a in (fed["dc1"], fed["client"]):
         r = a.get("/v1/kv/x", params={"dc": "dc9"})
         assert r.status_code == 500 and r.text == "No path to datacenter", r.text
         r = a.put("/v1/kv/x", data=b"v", params={"dc": "dc9"})
+        assert r.status_code == 500 and r.text == "No path to datacenter", r.text
+        r = a.put("/v1/event/fire/x", params={"dc": "dc9"})
         assert r.status_code == 500 and r.text == "No path to datacenter", r.text
 
 
