@@ -1,6 +1,7 @@
 /*
- * The agent's LAN gossip (agent/gossip.h): configuration into a pool,
- * start-up joins, retry-join, and the user-event ring.
+ * The agent's gossip pools (agent/gossip.h): configuration into a pool,
+ * start-up joins, retry-join, the servers' WAN flood join, and the
+ * user-event ring.
  */
 #include "agent/gossip.h"
 
@@ -10,11 +11,13 @@
 #include "base/version.h"
 #include "local/local.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG "agent"
+#define LOG	 "agent"
+#define FLOOD_MS 60000 /* Consul's SerfFloodInterval */
 
 static uint64_t ns_ms(int64_t ns)
 {
@@ -111,6 +114,59 @@ static void on_user_event(void *ud, struct gossip_pool *p, const struct event *e
 	store_watch_touch(g->store, TABLE_EVENTS, e->name);
 }
 
+/* ---- WAN flood join ---- */
+
+static void flood_joined(struct gossip_pool *p, int joined, const char *err, void *data)
+{
+	(void)p;
+	char *addr = data;
+	if (joined > 0)
+		log_debug(LOG, "Successfully performed flood-join for server at address: %s", addr);
+	else
+		log_debug(LOG, "Failed to flood-join server at address: %s: %s", addr, err);
+	free(addr);
+}
+
+/* Consul's FloodJoins: every alive server of our datacenter in the LAN pool
+ * that advertises a WAN join port and is not in our WAN pool yet is joined
+ * there (its LAN address, that port), so one server's -join-wan brings all
+ * of its datacenter's servers into the WAN pool. On LAN member events and
+ * every FLOOD_MS. */
+static void wan_flood(struct agent_gossip *g)
+{
+	if (!g->wan.started || g->wan.leaving || g->lan.leaving)
+		return;
+	const struct serf *lan = gossip_pool_serf(&g->lan.pool);
+	const struct serf *wan = gossip_pool_serf(&g->wan.pool);
+	const char *dc = g->cfg->datacenter;
+	for (size_t i = 0, n = lan ? serf_count(lan) : 0; i < n; i++) {
+		const struct serf_member *m = serf_at(lan, i);
+		const char *role = tags_get(&m->tags, "role");
+		const char *mdc = tags_get(&m->tags, "dc");
+		const char *port = tags_get(&m->tags, "wan_join_port");
+		if (m->status != SERF_ALIVE || !role || strcmp(role, "consul") || !mdc ||
+		    strcmp(mdc, dc) || !port || atoi(port) <= 0 ||
+		    strcmp(m->name, g->cfg->node_name) == 0)
+			continue;
+		char wname[2 * GOSSIP_NAME_MAX + 2];
+		snprintf(wname, sizeof(wname), "%s.%s", m->name, dc);
+		if (serf_find(wan, wname))
+			continue;
+		char ip[INET6_ADDRSTRLEN] = "", addr[INET6_ADDRSTRLEN + 16];
+		inet_ntop(m->addr.family == 6 ? AF_INET6 : AF_INET, m->addr.ip, ip, sizeof(ip));
+		snprintf(addr, sizeof(addr), m->addr.family == 6 ? "[%s]:%s" : "%s:%s", ip, port);
+		const char *one[1] = {addr};
+		char *copy = xstrdup(addr);
+		if (gossip_pool_join(&g->wan.pool, one, 1, true, flood_joined, copy))
+			free(copy);
+	}
+}
+
+static void flood_tick(uv_timer_t *t)
+{
+	wan_flood(t->data);
+}
+
 static void on_member_event(void *ud, struct gossip_pool *p, enum serf_event_type t,
 			    const struct serf_member *m)
 {
@@ -120,6 +176,7 @@ static void on_member_event(void *ud, struct gossip_pool *p, enum serf_event_typ
 	struct agent_gossip *g = ud;
 	if (g->members_changed)
 		g->members_changed(g->ud);
+	wan_flood(g);
 }
 
 /* ---- joins ---- */
@@ -283,6 +340,12 @@ int agent_gossip_start(struct agent_gossip *g, const struct agent_gossip_opts *o
 		return -1;
 	if (o->cfg->server && start_pool(g, &g->wan, true, o, err))
 		return -1;
+	if (g->wan.started) {
+		uv_timer_init(g->loop, &g->flood_timer);
+		g->flood_timer.data = g;
+		g->flood_started = true;
+		uv_timer_start(&g->flood_timer, flood_tick, FLOOD_MS, FLOOD_MS);
+	}
 	return 0;
 }
 
@@ -313,6 +376,8 @@ static void leave_pool(struct agent_gossip *g, struct agent_pool *ap)
 
 void agent_gossip_leave(struct agent_gossip *g, agent_gossip_cb cb)
 {
+	if (g->flood_started)
+		uv_timer_stop(&g->flood_timer);
 	g->leave_cb = cb;
 	g->leaves = 1; /* ours, dropped below: cb runs once every pool left */
 	leave_pool(g, &g->wan);
@@ -359,11 +424,21 @@ static void close_pool(struct agent_gossip *g, struct agent_pool *ap)
 		pool_closed(&ap->pool);
 }
 
+static void flood_closed(uv_handle_t *h)
+{
+	close_done(h->data);
+}
+
 void agent_gossip_close(struct agent_gossip *g, agent_gossip_cb cb)
 {
 	g->close_cb = cb;
 	g->leave_cb = NULL;
 	g->closes = 1; /* ours, dropped below */
+	if (g->flood_started) {
+		g->flood_started = false;
+		g->closes++;
+		uv_close((uv_handle_t *)&g->flood_timer, flood_closed);
+	}
 	close_pool(g, &g->wan);
 	close_pool(g, &g->lan);
 	close_done(g);

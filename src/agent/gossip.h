@@ -16,7 +16,11 @@
  *     stops with an error;
  *   - retry_join (-retry-join) every retry_interval until one join works, or
  *     retry_max attempts failed (then the agent stops with an error); the
- *     same for the WAN pool with the _wan settings.
+ *     same for the WAN pool with the _wan settings;
+ *   - servers flood-join (Consul's FloodJoins): on every LAN member event and
+ *     every 60 s, each alive server of our datacenter seen on the LAN that
+ *     advertises a wan_join_port and is not in our WAN pool is joined there,
+ *     so one server's -join-wan brings its whole datacenter in.
  *
  * User events that pass Consul's filters for this node (event_match_local:
  * node name, local services and tags) go into the ring of the last 256 and
@@ -68,7 +72,9 @@ struct agent_gossip {
 	void (*fatal)(void *ud, const char *msg);
 	void (*members_changed)(void *ud); /* a LAN member event (leader reconcile) */
 	void *ud;
-	int leaves, closes; /* pools still leaving / closing */
+	uv_timer_t flood_timer; /* servers: the periodic WAN flood join */
+	bool flood_started;
+	int leaves, closes; /* pools still leaving / closing (and the timer) */
 	agent_gossip_cb leave_cb, close_cb;
 };
 

@@ -375,3 +375,39 @@ def test_dns_query_failover(fed):
     m = dns_query(s1.ip, f"{svc}.query.consul", "SRV")
     assert [rd.port for rr in m.answer for rd in rr] == [7301], m
     deregister(s1, svc + "-1")
+
+
+def test_flood_join_brings_every_server_in(tmp_path):
+    """One server's -join-wan is enough: its datacenter's other servers join
+    the WAN pool by themselves (Consul's flood join), so any of them can
+    answer for the other datacenter."""
+    made = []
+    try:
+        a1 = Agent(tmp_path, name="fa1", mode="raw")
+        a2 = Agent(tmp_path, name="fa2", mode="raw")
+        for a in (a1, a2):
+            a.extra_args = ["-server", "-bootstrap-expect", "2", "-datacenter", "east",
+                            "-data-dir", str(tmp_path / f"{a.name}-data"), "-node", a.name,
+                            "-bind", a.ip, "-client", a.ip, "-retry-join", a1.ip,
+                            "-retry-interval", "300ms"]
+            made.append(a)
+        for a in made:
+            a.start(wait=False)
+        for a in made:
+            a.wait_ready(30)
+        b = Agent(tmp_path, name="fb1", args=["-datacenter", "west", "-retry-join-wan",
+                                              a1.ip, "-retry-interval-wan", "300ms"])
+        made.append(b.start())
+
+        def wan(x):
+            return sorted(m["Name"] for m in x.get("/v1/agent/members?wan=1").json()
+                          if m["Status"] == 1)
+        want = ["fa1.east", "fa2.east", "fb1.west"]
+        wait_until(lambda: all(wan(x) == want for x in made), timeout=20,
+                   what="every server in the WAN pool")
+        assert b.kv_put("k", "from-west")
+        r = a2.get("/v1/kv/k", params={"dc": "west", "raw": ""})
+        assert r.status_code == 200 and r.content == b"from-west", r.text
+    finally:
+        for a in made:
+            a.close()
