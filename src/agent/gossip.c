@@ -130,8 +130,8 @@ static void flood_joined(struct gossip_pool *p, int joined, const char *err, voi
 /* Consul's FloodJoins: every alive server of our datacenter in the LAN pool
  * that advertises a WAN join port and is not in our WAN pool yet is joined
  * there (its LAN address, that port), so one server's -join-wan brings all
- * of its datacenter's servers into the WAN pool. On LAN member events and
- * every FLOOD_MS. */
+ * of its datacenter's servers into the WAN pool. On LAN events about a
+ * server and every FLOOD_MS. */
 static void wan_flood(struct agent_gossip *g)
 {
 	if (!g->wan.started || g->wan.leaving || g->lan.leaving)
@@ -172,11 +172,12 @@ static void on_member_event(void *ud, struct gossip_pool *p, enum serf_event_typ
 {
 	(void)p;
 	(void)t;
-	(void)m;
 	struct agent_gossip *g = ud;
 	if (g->members_changed)
 		g->members_changed(g->ud);
-	wan_flood(g);
+	const char *role = m ? tags_get(&m->tags, "role") : NULL;
+	if (role && strcmp(role, "consul") == 0) /* a server came or changed (as Consul) */
+		wan_flood(g);
 }
 
 /* ---- joins ---- */

@@ -17,10 +17,10 @@
  *   - retry_join (-retry-join) every retry_interval until one join works, or
  *     retry_max attempts failed (then the agent stops with an error); the
  *     same for the WAN pool with the _wan settings;
- *   - servers flood-join (Consul's FloodJoins): on every LAN member event and
- *     every 60 s, each alive server of our datacenter seen on the LAN that
- *     advertises a wan_join_port and is not in our WAN pool is joined there,
- *     so one server's -join-wan brings its whole datacenter in.
+ *   - servers flood-join (Consul's FloodJoins): on every LAN event about a
+ *     server and every 60 s, each alive server of our datacenter seen on the
+ *     LAN that advertises a wan_join_port and is not in our WAN pool is
+ *     joined there, so one server's -join-wan brings its whole datacenter in.
  *
  * User events that pass Consul's filters for this node (event_match_local:
  * node name, local services and tags) go into the ring of the last 256 and
