@@ -145,9 +145,10 @@ typedef int (*api_query_fn)(struct api *a, struct http_request *req, struct watc
  * and req->cancel, wrote nothing) and will reply itself. */
 #define API_DEFERRED (-2)
 void api_read(struct api *a, struct http_request *req, api_query_fn query);
-/* The same for the agent's own data (user events): no consistency modes, and
- * the index is a hash (Consul's event list), so a blocking read waits while
- * the index equals ?index rather than while it is not greater. */
+/* The same for the agent's own data (user events): no consistency modes, no
+ * ?dc (the caller checks it when the endpoint takes one), and the index is a
+ * hash (Consul's event list), so a blocking read waits while the index
+ * equals ?index rather than while it is not greater. */
 void api_read_local(struct api *a, struct http_request *req, api_query_fn query);
 
 /* ---- Writes ---- */

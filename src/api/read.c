@@ -190,7 +190,7 @@ static void start(struct reader *r)
 }
 
 /* Parse the common read parameters; on error a 400/500 was sent. */
-static int parse_options(struct api *a, struct http_request *req, struct reader *r)
+static int parse_options(struct api *a, struct http_request *req, struct reader *r, bool local)
 {
 	bool stale = api_has(req, "stale"), consistent = api_has(req, "consistent");
 	if (stale && consistent) {
@@ -201,8 +201,8 @@ static int parse_options(struct api *a, struct http_request *req, struct reader 
 	r->mode = stale ? MODE_STALE : consistent ? MODE_CONSISTENT : MODE_DEFAULT;
 	if (r->mode == MODE_DEFAULT && api_discovery_stale(a, req))
 		r->mode = MODE_STALE; /* discovery_max_stale (forward.c) */
-	if (!api_local_dc(a, req))
-		return -1;
+	if (!local && !api_local_dc(a, req))
+		return -1; /* an agent's own data has no datacenter to pick (its caller checks) */
 	const struct http_param *idx = http_param_get(req, "index");
 	if (idx && idx->value[0]) {
 		char *end;
@@ -232,7 +232,7 @@ static int parse_options(struct api *a, struct http_request *req, struct reader 
 static void read_with(struct api *a, struct http_request *req, api_query_fn query, bool local)
 {
 	struct reader *r = xcalloc(1, sizeof(*r));
-	if (parse_options(a, req, r)) {
+	if (parse_options(a, req, r, local)) {
 		free(r);
 		return;
 	}
