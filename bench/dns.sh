@@ -29,6 +29,8 @@
 #   DURATION=10      seconds of each throughput run (the issue's -l 10)
 #   LAT_SECS=5       seconds of each latency run
 #   ROUNDS=2         rounds
+#   AT_QPS=N         measure the latency at N qps instead of 0.7x knot's best (to
+#                    compare two builds at one load; the goal's row then says N)
 #   KEEP=1           keep the temp dir (knot config and zone, logs, raw dnsperf output)
 #
 # Addresses (refuses to start if taken): 127.0.80.10 cairn (DNS 8600, HTTP 8500),
@@ -185,6 +187,7 @@ done
 LOAD=${BEST[knot]}
 isnum "$LOAD" || LOAD=${BEST[cairn]}
 isnum "$LOAD" && LOAD=$(awk -v q="$LOAD" 'BEGIN {printf "%d", q * 0.7}')
+[ -n "${AT_QPS:-}" ] && LOAD=$AT_QPS # a fixed rate, to compare builds at the same load
 HALF=${BEST[cairn]}
 isnum "$HALF" && HALF=$(awk -v q="$HALF" 'BEGIN {printf "%d", q * 0.5}')
 declare -A P50
