@@ -192,8 +192,13 @@ static void kv_put(struct api *a, struct http_request *req)
 		op.verb = KV_LOCK;
 		op.session = (char *)acq->value;
 		/* lock-delay is wall-clock state: checked here, before the write is
-		 * proposed, never in the FSM (Consul's kvsPreApply) */
-		if (consensus_lock_delayed(a->cons, op.key)) {
+		 * proposed, never in the FSM (Consul's kvsPreApply). A key another
+		 * session holds is refused here too (the FSM would refuse it): else
+		 * an acquire checked while the holder's invalidation is still in
+		 * flight would apply right after it and skip the lock-delay. */
+		const struct kv_entry *held = kv_get(a->store, op.key);
+		if (consensus_lock_delayed(a->cons, op.key) ||
+		    (held && held->session && strcmp(held->session, op.session) != 0)) {
 			reply_bool(a, req, false);
 			return;
 		}
