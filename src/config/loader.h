@@ -100,5 +100,4 @@ int config_build(int argc, char **argv, struct config *out, struct buf *err,
  * on error. */
 json_t *hcl_parse(const char *text, size_t len, struct buf *err);
 
-
 #endif

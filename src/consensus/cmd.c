@@ -272,32 +272,24 @@ void cmd_encode(const struct cmd *c, struct buf *out)
 	}
 }
 
-/* A bounds-checked reader over the encoded bytes. */
-struct reader {
-	const unsigned char *p;
-	size_t left;
-	bool bad;
-};
-
-static uint64_t get_le(struct reader *r, int size)
+/* Reads go through state/wire.h's bounds-checked reader (struct wire_rd);
+ * the helpers below add the command's own limits. */
+static size_t left(const struct wire_rd *r)
 {
-	if (r->bad || r->left < (size_t)size) {
-		r->bad = true;
-		return 0;
-	}
-	uint64_t v = 0;
-	for (int i = 0; i < size; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += size;
-	r->left -= (size_t)size;
-	return v;
+	return (size_t)(r->end - r->p);
+}
+
+/* The end of a record: every byte read, none bad. */
+static int finished(const struct wire_rd *r)
+{
+	return r->bad || left(r) ? CAIRN_E_PARSE : 0;
 }
 
 /* A length-prefixed field as a fresh NUL-terminated copy; NULL when bad. */
-static char *get_bytes(struct reader *r, size_t *len, bool allow_nul)
+static char *get_bytes(struct wire_rd *r, size_t *len, bool allow_nul)
 {
-	uint64_t n = get_le(r, 4);
-	if (r->bad || n > CMD_MAX_FIELD || n > r->left) {
+	uint64_t n = wire_get_le(r, 4);
+	if (r->bad || n > CMD_MAX_FIELD || n > left(r)) {
 		r->bad = true;
 		return NULL;
 	}
@@ -307,38 +299,37 @@ static char *get_bytes(struct reader *r, size_t *len, bool allow_nul)
 	}
 	char *s = xstrndup((const char *)r->p, n);
 	r->p += n;
-	r->left -= n;
 	*len = n;
 	return s;
 }
 
 /* A str field (fresh copy); on a bad read "" is not allocated: NULL, r->bad. */
-static char *get_str(struct reader *r)
+static char *get_str(struct wire_rd *r)
 {
 	size_t len;
 	return get_bytes(r, &len, false);
 }
 
-static char *get_ostr(struct reader *r)
+static char *get_ostr(struct wire_rd *r)
 {
-	if (r->left >= 4 && r->p[0] == 0xff && r->p[1] == 0xff && r->p[2] == 0xff &&
+	if (left(r) >= 4 && r->p[0] == 0xff && r->p[1] == 0xff && r->p[2] == 0xff &&
 	    r->p[3] == 0xff) {
-		get_le(r, 4);
+		wire_get_le(r, 4);
 		return NULL;
 	}
 	return get_str(r);
 }
 
 /* A count of elements of at least min_size bytes each. */
-static size_t get_count(struct reader *r, size_t min_size)
+static size_t get_count(struct wire_rd *r, size_t min_size)
 {
-	uint64_t n = get_le(r, 4);
-	if (n > CMD_MAX_OPS || n > r->left / min_size)
+	uint64_t n = wire_get_le(r, 4);
+	if (n > CMD_MAX_OPS || n > left(r) / min_size)
 		r->bad = true;
 	return r->bad ? 0 : (size_t)n;
 }
 
-static struct cat_pair *get_map(struct reader *r, size_t *n)
+static struct cat_pair *get_map(struct wire_rd *r, size_t *n)
 {
 	*n = get_count(r, 8);
 	struct cat_pair *m = xcalloc(*n ? *n : 1, sizeof(*m));
@@ -349,7 +340,7 @@ static struct cat_pair *get_map(struct reader *r, size_t *n)
 	return m;
 }
 
-static const char **get_list(struct reader *r, size_t *n)
+static const char **get_list(struct wire_rd *r, size_t *n)
 {
 	*n = get_count(r, 4);
 	const char **v = xcalloc(*n ? *n : 1, sizeof(*v));
@@ -358,7 +349,7 @@ static const char **get_list(struct reader *r, size_t *n)
 	return v;
 }
 
-static void decode_service(struct reader *r, struct cat_service *svc)
+static void decode_service(struct wire_rd *r, struct cat_service *svc)
 {
 	svc->id = get_str(r);
 	svc->name = get_str(r);
@@ -371,14 +362,14 @@ static void decode_service(struct reader *r, struct cat_service *svc)
 	for (size_t i = 0; i < svc->ntagged; i++) {
 		ta[i].key = get_str(r);
 		ta[i].address = get_str(r);
-		ta[i].port = (int32_t)(uint32_t)get_le(r, 4);
+		ta[i].port = (int32_t)(uint32_t)wire_get_le(r, 4);
 	}
 	svc->meta = get_map(r, &svc->nmeta);
-	svc->port = (int32_t)(uint32_t)get_le(r, 4);
+	svc->port = (int32_t)(uint32_t)wire_get_le(r, 4);
 	svc->socket_path = get_str(r);
-	svc->weight_passing = (int32_t)(uint32_t)get_le(r, 4);
-	svc->weight_warning = (int32_t)(uint32_t)get_le(r, 4);
-	uint64_t eto = get_le(r, 1);
+	svc->weight_passing = (int32_t)(uint32_t)wire_get_le(r, 4);
+	svc->weight_warning = (int32_t)(uint32_t)wire_get_le(r, 4);
+	uint64_t eto = wire_get_le(r, 1);
 	if (eto > 1)
 		r->bad = true;
 	svc->enable_tag_override = eto == 1;
@@ -387,11 +378,11 @@ static void decode_service(struct reader *r, struct cat_service *svc)
 	svc->locality_json = get_ostr(r);
 }
 
-static void decode_check(struct reader *r, struct cat_check *chk)
+static void decode_check(struct wire_rd *r, struct cat_check *chk)
 {
 	chk->id = get_str(r);
 	chk->name = get_str(r);
-	uint64_t st = get_le(r, 1);
+	uint64_t st = wire_get_le(r, 1);
 	if (st >= CAT_STATUS_COUNT_)
 		r->bad = true;
 	chk->status = (enum cat_status)st;
@@ -401,7 +392,7 @@ static void decode_check(struct reader *r, struct cat_check *chk)
 	chk->type = get_str(r);
 	chk->interval = get_str(r);
 	chk->timeout = get_str(r);
-	chk->exposed_port = (int32_t)(uint32_t)get_le(r, 4);
+	chk->exposed_port = (int32_t)(uint32_t)wire_get_le(r, 4);
 	chk->definition_json = get_ostr(r);
 }
 
@@ -409,18 +400,18 @@ static void decode_check(struct reader *r, struct cat_check *chk)
 #define MIN_SERVICE 57
 #define MIN_CHECK   41
 
-static int decode_kv_op(struct reader *r, struct kv_op *op)
+static int decode_kv_op(struct wire_rd *r, struct kv_op *op)
 {
 	size_t len;
-	uint64_t verb = get_le(r, 1);
-	op->flags = get_le(r, 8);
-	op->index = get_le(r, 8);
+	uint64_t verb = wire_get_le(r, 1);
+	op->flags = wire_get_le(r, 8);
+	op->index = wire_get_le(r, 8);
 	if (r->bad || verb >= KV_VERB_COUNT_)
 		return CAIRN_E_PARSE;
 	op->verb = (enum kv_verb)verb;
 	if (!(op->key = get_bytes(r, &len, false)))
 		return CAIRN_E_PARSE;
-	uint64_t has = get_le(r, 1);
+	uint64_t has = wire_get_le(r, 1);
 	if (r->bad || has > 1)
 		return CAIRN_E_PARSE;
 	op->has_value = has;
@@ -436,16 +427,16 @@ static int decode_kv_op(struct reader *r, struct kv_op *op)
 }
 
 /* A version 2 op (cmd.h). */
-static int decode_txn_op(struct reader *r, struct kv_op *op)
+static int decode_txn_op(struct wire_rd *r, struct kv_op *op)
 {
-	uint64_t kind = get_le(r, 1);
+	uint64_t kind = wire_get_le(r, 1);
 	if (r->bad || kind >= TXN_OP_KIND_COUNT_)
 		return CAIRN_E_PARSE;
 	op->kind = (enum txn_op_kind)kind;
 	if (op->kind == TXN_OP_KV)
 		return decode_kv_op(r, op);
-	uint64_t verb = get_le(r, 1);
-	op->index = get_le(r, 8);
+	uint64_t verb = wire_get_le(r, 1);
+	op->index = wire_get_le(r, 8);
 	if (r->bad || verb >= KV_VERB_COUNT_ || !txn_verb_allowed(op->kind, (enum kv_verb)verb))
 		return CAIRN_E_PARSE;
 	op->verb = (enum kv_verb)verb;
@@ -473,9 +464,9 @@ static int decode_txn_op(struct reader *r, struct kv_op *op)
 	return r->bad ? CAIRN_E_PARSE : 0;
 }
 
-static int decode_kv(struct reader *r, struct cmd *c)
+static int decode_kv(struct wire_rd *r, struct cmd *c)
 {
-	uint64_t n = get_le(r, 2);
+	uint64_t n = wire_get_le(r, 2);
 	if (r->bad || n == 0 || n > CMD_MAX_OPS)
 		return CAIRN_E_PARSE;
 	c->u.kv.ops = xcalloc(n, sizeof(struct kv_op));
@@ -490,12 +481,12 @@ static int decode_kv(struct reader *r, struct cmd *c)
 	/* version 2 only carries transactions with a catalog op (cmd.h) */
 	if (c->version > 1 && kv_only(c->u.kv.ops, c->u.kv.n))
 		return CAIRN_E_PARSE;
-	return r->left == 0 ? 0 : CAIRN_E_PARSE;
+	return left(r) == 0 ? 0 : CAIRN_E_PARSE;
 }
 
-static int decode_register(struct reader *r, struct cat_register *reg)
+static int decode_register(struct wire_rd *r, struct cat_register *reg)
 {
-	uint64_t flags = get_le(r, 1);
+	uint64_t flags = wire_get_le(r, 1);
 	if (flags > 1)
 		return CAIRN_E_PARSE;
 	reg->skip_node_update = flags & 1;
@@ -517,16 +508,16 @@ static int decode_register(struct reader *r, struct cat_register *reg)
 	reg->checks = chks;
 	for (size_t i = 0; i < reg->nchecks && !r->bad; i++)
 		decode_check(r, &chks[i]);
-	return r->bad || r->left ? CAIRN_E_PARSE : 0;
+	return finished(r);
 }
 
-static int decode_session(struct reader *r, struct session *e)
+static int decode_session(struct wire_rd *r, struct session *e)
 {
 	e->id = get_str(r);
 	e->name = get_str(r);
 	e->node = get_str(r);
-	e->lock_delay_ns = get_le(r, 8);
-	uint64_t b = get_le(r, 1);
+	e->lock_delay_ns = wire_get_le(r, 8);
+	uint64_t b = wire_get_le(r, 1);
 	if (b >= SESSION_BEHAVIOR_COUNT_)
 		r->bad = true;
 	e->behavior = (enum session_behavior)b;
@@ -539,26 +530,25 @@ static int decode_session(struct reader *r, struct session *e)
 		e->svc_checks[i].ns = get_str(r);
 	}
 	e->checks = get_list(r, &e->nchecks);
-	return r->bad || r->left ? CAIRN_E_PARSE : 0;
+	return finished(r);
 }
 
-static int decode_query(struct reader *r, struct cmd *c)
+static int decode_query(struct wire_rd *r, struct cmd *c)
 {
-	uint64_t op = get_le(r, 1);
+	uint64_t op = wire_get_le(r, 1);
 	if (r->bad || op > 1)
 		return CAIRN_E_PARSE;
 	c->u.query.update = op == 1;
 	const unsigned char *p = r->p;
-	c->u.query.q = pquery_wire_get(&p, r->p + r->left);
-	if (!c->u.query.q || p != r->p + r->left)
+	c->u.query.q = pquery_wire_get(&p, r->end);
+	if (!c->u.query.q || p != r->end)
 		return CAIRN_E_PARSE;
 	r->p = p;
-	r->left = 0;
 	return 0;
 }
 
 /* A str field into a fixed array of cap bytes (NUL included). */
-static void get_tag(struct reader *r, char *out, size_t cap)
+static void get_tag(struct wire_rd *r, char *out, size_t cap)
 {
 	char *s = get_str(r);
 	if (s && strlen(s) < cap)
@@ -568,42 +558,41 @@ static void get_tag(struct reader *r, char *out, size_t cap)
 	free(s);
 }
 
-static int decode_autopilot(struct reader *r, struct cmd *c)
+static int decode_autopilot(struct wire_rd *r, struct cmd *c)
 {
 	struct autopilot_config *a = &c->u.autopilot.conf;
-	uint64_t flags = get_le(r, 1);
+	uint64_t flags = wire_get_le(r, 1);
 	a->cleanup_dead_servers = flags & 1;
 	a->disable_upgrade_migration = flags & 2;
 	c->u.autopilot.cas = flags & 4;
-	a->last_contact_threshold_ns = get_le(r, 8);
-	a->max_trailing_logs = get_le(r, 8);
-	a->min_quorum = get_le(r, 8);
-	a->server_stabilization_time_ns = get_le(r, 8);
+	a->last_contact_threshold_ns = wire_get_le(r, 8);
+	a->max_trailing_logs = wire_get_le(r, 8);
+	a->min_quorum = wire_get_le(r, 8);
+	a->server_stabilization_time_ns = wire_get_le(r, 8);
 	get_tag(r, a->redundancy_zone_tag, sizeof(a->redundancy_zone_tag));
 	get_tag(r, a->upgrade_version_tag, sizeof(a->upgrade_version_tag));
-	c->u.autopilot.cas_index = get_le(r, 8);
-	return r->bad || r->left || (flags & ~7u) ? CAIRN_E_PARSE : 0;
+	c->u.autopilot.cas_index = wire_get_le(r, 8);
+	return r->bad || left(r) || (flags & ~7u) ? CAIRN_E_PARSE : 0;
 }
 
-static int decode_restore(struct reader *r, struct cmd *c)
+static int decode_restore(struct wire_rd *r, struct cmd *c)
 {
-	if (r->left == 0 || r->left > SIZE_MAX / 2)
+	if (left(r) == 0 || left(r) > SIZE_MAX / 2)
 		return CAIRN_E_PARSE;
-	void *copy = xmalloc(r->left);
-	memcpy(copy, r->p, r->left);
+	void *copy = xmalloc(left(r));
+	memcpy(copy, r->p, left(r));
 	c->u.restore.data = copy;
-	c->u.restore.len = r->left;
-	r->p += r->left;
-	r->left = 0;
+	c->u.restore.len = left(r);
+	r->p = r->end;
 	return 0;
 }
 
 int cmd_decode(const void *data, size_t len, struct cmd *c)
 {
-	struct reader r = {data, len, false};
+	struct wire_rd r = {data, (const unsigned char *)data + len, false};
 	memset(c, 0, sizeof(*c));
-	uint64_t type = get_le(&r, 1);
-	uint64_t version = get_le(&r, 1);
+	uint64_t type = wire_get_le(&r, 1);
+	uint64_t version = wire_get_le(&r, 1);
 	if (r.bad)
 		return CAIRN_E_PARSE;
 	unsigned known = current_version((enum cmd_type)type);
@@ -621,8 +610,8 @@ int cmd_decode(const void *data, size_t len, struct cmd *c)
 		rv = decode_kv(&r, c);
 		break;
 	case CMD_KV_REAP:
-		c->u.reap_index = get_le(&r, 8);
-		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
+		c->u.reap_index = wire_get_le(&r, 8);
+		rv = finished(&r);
 		break;
 	case CMD_CATALOG_REGISTER:
 		rv = decode_register(&r, &c->u.reg);
@@ -631,21 +620,21 @@ int cmd_decode(const void *data, size_t len, struct cmd *c)
 		c->u.dereg.node = get_str(&r);
 		c->u.dereg.service_id = get_str(&r);
 		c->u.dereg.check_id = get_str(&r);
-		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
+		rv = finished(&r);
 		break;
 	case CMD_SESSION_CREATE:
 		rv = decode_session(&r, &c->u.sess);
 		break;
 	case CMD_SESSION_DESTROY:
 		c->u.session_id = get_str(&r);
-		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
+		rv = finished(&r);
 		break;
 	case CMD_QUERY_SET:
 		rv = decode_query(&r, c);
 		break;
 	case CMD_QUERY_DELETE:
 		c->u.query_id = get_str(&r);
-		rv = r.bad || r.left ? CAIRN_E_PARSE : 0;
+		rv = finished(&r);
 		break;
 	case CMD_RESTORE:
 		rv = decode_restore(&r, c);
