@@ -27,7 +27,6 @@
 #include "agent/agent.h"
 
 #include "agent/dns_remote.h"
-#include "gossip/servers.h"
 #include "agent/gossip.h"
 #include "agent/https.h"
 #include "agent/identity.h"
@@ -573,74 +572,6 @@ static void free_addrs(char **a)
 	free(a);
 }
 
-/* dns_view.dc_known on servers: the WAN pool has servers of dc, alive or not
- * (one that exists but cannot be reached is SERVFAIL, as Consul). */
-static bool dns_dc_known(void *ctx, const char *dc)
-{
-	struct gossip_server sv[1];
-	return gossip_servers(ctx, dc, false, sv, 1) > 0;
-}
-
-/* A later RPC_DNS answer: the other datacenter's, else the one from here
- * (fallback) for a failover, else none. */
-struct rpc_dns_later {
-	void *token; /* rpc_server_dns_reply's */
-	size_t flen;
-	uint8_t fallback[];
-};
-
-static void rpc_dns_later(void *tok, const uint8_t *resp, size_t len)
-{
-	struct rpc_dns_later *l = tok;
-	if (!resp && l->flen)
-		rpc_server_dns_reply(l->token, l->fallback, l->flen);
-	else
-		rpc_server_dns_reply(l->token, resp, len);
-	free(l);
-}
-
-/* RPC_DNS (rpc/wire.h): a client agent's DNS question, answered
- * from this server's store, by the server of the other datacenter it names,
- * or by the datacenters its prepared query fails over to; or another
- * datacenter's failover, with the query it runs here. */
-static int rpc_dns_answer(void *ctx, const uint8_t *payload, size_t plen, uint8_t *out,
-			  size_t *out_len, void *token)
-{
-	struct agent *ag = ctx;
-	struct rpc_dns d;
-	if (!ag->dns_view.store || rpc_dns_decode(payload, plen, &d))
-		return -1;
-	const uint8_t *q = d.pkt, *qw = d.query;
-	size_t n = d.len;
-	bool tcp = d.tcp;
-	if (d.query) {
-		struct prepared_query *pq = pquery_wire_get(&qw, d.query + d.qlen);
-		if (!pq || qw != d.query + d.qlen) {
-			if (pq)
-				pquery_unref(pq);
-			return -1;
-		}
-		enum dns_outcome o = dns_respond_query(&ag->dns_view, q, n, tcp, pq, out, out_len);
-		pquery_unref(pq);
-		return o == DNS_REPLY ? 0 : -1;
-	}
-	enum dns_outcome o = dns_respond(&ag->dns_view, q, n, tcp, out, out_len);
-	if (o == DNS_REPLY)
-		return 0;
-	if (o != DNS_OTHER_DC && o != DNS_QUERY_FAILOVER)
-		return -1;
-	struct dns_ask what = {.dc = o == DNS_OTHER_DC ? (const char *)out : NULL,
-			       .failover = o == DNS_QUERY_FAILOVER};
-	struct rpc_dns_later *l = xmalloc(sizeof(*l) + (what.failover ? *out_len : 0));
-	l->token = token;
-	l->flen = what.failover ? *out_len : 0;
-	memcpy(l->fallback, out, l->flen);
-	if (dns_remote_ask(&ag->dns_remote, &what, q, n, tcp, rpc_dns_later, l))
-		return 1;
-	free(l);
-	return what.failover ? 0 : -1; /* the answer from here is in out */
-}
-
 /* unix_sockets.<key> when a non-empty string (the block's values live as long
  * as the config). */
 static const char *unix_socket_key(const struct config *c, const char *key)
@@ -679,7 +610,7 @@ static int start_http(struct agent *ag, struct buf *err)
 	/* servers answer forwarded requests through the same API, HTTP port or not */
 	if (ag->mux)
 		ag->rpc_server = rpc_server_start(&ag->loop, ag->mux, &ag->http_cfg, ag->cons,
-						  rpc_dns_answer, ag);
+						  dns_remote_serve, &ag->dns_remote);
 	if (agent_https_start(&ag->loop, c, &ag->http_cfg, &ag->https, err))
 		return -1;
 	if (c->ports.http < 0)
@@ -728,7 +659,7 @@ static int start_dns(struct agent *ag, struct buf *err)
 	    .cfg = &ag->cfg,
 	    .rand = agent_rand,
 	    .rand_ctx = &ag->rng,
-	    .dc_known = ag->gossip.wan.started ? dns_dc_known : NULL,
+	    .dc_known = ag->gossip.wan.started ? dns_remote_dc_known : NULL,
 	    .query_failover = ag->gossip.wan.started,
 	    .dc_ctx = &ag->gossip.wan.pool,
 	};

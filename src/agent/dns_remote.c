@@ -9,6 +9,7 @@
 #include "dns/dns.h"
 #include "gossip/servers.h"
 #include "rpc/client.h"
+#include "rpc/server.h"
 #include "rpc/wire.h"
 #include "state/query_exec.h"
 
@@ -24,8 +25,9 @@ struct ask {
 	struct rpc_call *call;
 	void (*done)(void *tok, const uint8_t *resp, size_t len);
 	void *tok;
-	/* failover: the payload with the query, and where to send it in turn */
-	struct buf payload;
+	struct buf payload;  /* the RPC_DNS payload (with the query for a failover) */
+	struct buf fallback; /* what done gets when nobody answered (struct dns_ask) */
+	/* failover: where to send it, in turn */
 	char dcs[MAX_FAILOVER][64];
 	size_t ndcs, next;
 };
@@ -33,6 +35,7 @@ struct ask {
 static void ask_free(struct ask *a)
 {
 	buf_free(&a->payload);
+	buf_free(&a->fallback);
 	free(a);
 }
 
@@ -54,7 +57,8 @@ static void replied(void *data, int status, const struct rpc_frame *f)
 	if (ok && (!a->ndcs || has_answers(f->payload, f->len)))
 		a->done(a->tok, f->payload, f->len);
 	else
-		a->done(a->tok, NULL, 0);
+		a->done(a->tok, a->fallback.len ? (const uint8_t *)a->fallback.data : NULL,
+			a->fallback.len);
 	ask_free(a);
 }
 
@@ -97,6 +101,7 @@ void *dns_remote_ask(void *ctx, const struct dns_ask *what, const uint8_t *q, si
 	a->r = r;
 	a->done = done;
 	a->tok = tok;
+	buf_append(&a->fallback, what->fallback, what->flen);
 	bool started = false;
 	if (what->failover && r->wan && r->view) {
 		struct prepared_query *pq = dns_query_resolve(r->view, q, n);
@@ -132,4 +137,42 @@ void dns_remote_cancel(void *handle)
 	if (a->call)
 		rpc_call_cancel(a->call);
 	ask_free(a);
+}
+
+bool dns_remote_dc_known(void *ctx, const char *dc)
+{
+	struct gossip_server sv[1];
+	return gossip_servers(ctx, dc, false, sv, 1) > 0;
+}
+
+int dns_remote_serve(void *ctx, const uint8_t *payload, size_t plen, uint8_t *out, size_t *out_len,
+		     void *token)
+{
+	struct dns_remote *r = ctx;
+	struct rpc_dns d;
+	if (!r->view || !r->view->store || rpc_dns_decode(payload, plen, &d))
+		return -1;
+	if (d.query) { /* another datacenter's failover, with the query it runs here */
+		const uint8_t *qw = d.query;
+		struct prepared_query *pq = pquery_wire_get(&qw, d.query + d.qlen);
+		enum dns_outcome o = DNS_DROP;
+		if (pq && qw == d.query + d.qlen)
+			o = dns_respond_query(r->view, d.pkt, d.len, d.tcp, pq, out, out_len);
+		if (pq)
+			pquery_unref(pq);
+		return o == DNS_REPLY ? 0 : -1;
+	}
+	enum dns_outcome o = dns_respond(r->view, d.pkt, d.len, d.tcp, out, out_len);
+	if (o == DNS_REPLY)
+		return 0;
+	if (o != DNS_OTHER_DC && o != DNS_QUERY_FAILOVER)
+		return -1;
+	bool failover = o == DNS_QUERY_FAILOVER;
+	struct dns_ask what = {.dc = failover ? NULL : (const char *)out,
+			       .failover = failover,
+			       .fallback = failover ? out : NULL,
+			       .flen = failover ? *out_len : 0};
+	if (dns_remote_ask(r, &what, d.pkt, d.len, d.tcp, rpc_server_dns_reply, token))
+		return 1;
+	return failover ? 0 : -1; /* a failover's answer from here is in out */
 }

@@ -91,9 +91,8 @@ struct remote {
 	struct tconn *conn;	      /* TCP: the connection (holds c->pending) */
 	struct sockaddr_storage peer; /* UDP: the client */
 	void *handle;		      /* remote_ask's */
-	size_t len;		      /* of the question */
-	size_t flen;		      /* of the fallback answer (0: SERVFAIL) */
-	uint8_t pkt[];		      /* the question, for a SERVFAIL, then the fallback answer */
+	size_t len;
+	uint8_t pkt[]; /* the question, for a SERVFAIL */
 };
 
 /* Forget r; cancel: the server's answer is no longer wanted. */
@@ -144,26 +143,23 @@ static void on_remote(void *tok, const uint8_t *resp, size_t len)
 	const struct sockaddr *peer = (const struct sockaddr *)&r->peer;
 	if (resp)
 		remote_send(srv, r->udp, peer, r->conn, resp, len);
-	else if (r->flen)
-		remote_send(srv, r->udp, peer, r->conn, r->pkt + r->len, r->flen);
 	else
 		remote_servfail(srv, r->udp, peer, r->conn, r->pkt, r->len);
 	remote_drop(r, false);
 }
 
-void dns_remote_hand_off(struct dns_server *srv, const struct dns_ask *what,
-			 const uint8_t *fallback, size_t flen, struct udp_listener *l,
+void dns_remote_hand_off(struct dns_server *srv, const struct dns_ask *what, struct udp_listener *l,
 			 const struct sockaddr *peer, struct tconn *c, const uint8_t *pkt,
 			 size_t len)
 {
 	if (!srv->remote_ask) {
-		if (flen)
-			remote_send(srv, l, peer, c, fallback, flen);
+		if (what->flen)
+			remote_send(srv, l, peer, c, what->fallback, what->flen);
 		else
 			remote_servfail(srv, l, peer, c, pkt, len);
 		return;
 	}
-	struct remote *r = xcalloc(1, sizeof(*r) + len + flen);
+	struct remote *r = xcalloc(1, sizeof(*r) + len);
 	r->srv = srv;
 	r->udp = l;
 	r->conn = c;
@@ -171,9 +167,6 @@ void dns_remote_hand_off(struct dns_server *srv, const struct dns_ask *what,
 		memcpy(&r->peer, peer, addr_len(peer));
 	r->len = len;
 	memcpy(r->pkt, pkt, len);
-	r->flen = flen;
-	if (flen)
-		memcpy(r->pkt + len, fallback, flen);
 	r->next = srv->remotes;
 	if (r->next)
 		r->next->pprev = &r->next;
@@ -183,7 +176,7 @@ void dns_remote_hand_off(struct dns_server *srv, const struct dns_ask *what,
 		c->pending++;
 	r->handle = srv->remote_ask(srv->remote_ctx, what, pkt, len, c != NULL, on_remote, r);
 	if (!r->handle)
-		on_remote(r, NULL, 0);
+		on_remote(r, what->flen ? what->fallback : NULL, what->flen);
 }
 
 bool dns_hand_off_outcome(struct dns_server *srv, enum dns_outcome o, const uint8_t *out, size_t n,
@@ -192,17 +185,19 @@ bool dns_hand_off_outcome(struct dns_server *srv, enum dns_outcome o, const uint
 {
 	struct dns_ask what = {0};
 	if (srv->client && (o == DNS_REPLY || o == DNS_OTHER_DC || o == DNS_QUERY_FAILOVER)) {
-		dns_remote_hand_off(srv, &what, NULL, 0, l, peer, c, pkt, len);
+		dns_remote_hand_off(srv, &what, l, peer, c, pkt, len);
 		return true;
 	}
 	if (o == DNS_OTHER_DC) {
 		what.dc = (const char *)out;
-		dns_remote_hand_off(srv, &what, NULL, 0, l, peer, c, pkt, len);
+		dns_remote_hand_off(srv, &what, l, peer, c, pkt, len);
 		return true;
 	}
 	if (o == DNS_QUERY_FAILOVER) {
 		what.failover = true;
-		dns_remote_hand_off(srv, &what, out, n, l, peer, c, pkt, len);
+		what.fallback = out;
+		what.flen = n;
+		dns_remote_hand_off(srv, &what, l, peer, c, pkt, len);
 		return true;
 	}
 	return false;

@@ -55,10 +55,14 @@
 struct dns_server;
 
 /* What a hand-off asks: a server of our datacenter (dc NULL, client agents),
- * one of dc's, or (failover) the datacenters a prepared query fails over to. */
+ * one of dc's, or (failover) the datacenters a prepared query fails over to;
+ * fallback[flen] (failover: the answer from here) is what done gets when
+ * none of them has an answer. */
 struct dns_ask {
 	const char *dc;
 	bool failover;
+	const uint8_t *fallback;
+	size_t flen;
 };
 
 struct dns_server_config {
@@ -72,10 +76,10 @@ struct dns_server_config {
 	 * (DNS_OTHER_DC) go to one of that datacenter's servers, and a prepared
 	 * query that fails over (DNS_QUERY_FAILOVER) to the datacenters it names
 	 * (struct dns_ask). remote_ask hands a query over and calls done(tok,
-	 * resp, len) later (resp NULL: no answer; SERVFAIL goes out, or the
-	 * answer from here for a failover); it returns a handle for
-	 * remote_cancel, or NULL when it cannot (the same at once). NULL
-	 * remote_ask: nothing is asked elsewhere. */
+	 * resp, len) later (resp NULL: no answer and no fallback, SERVFAIL goes
+	 * out); it returns a handle for remote_cancel, or NULL when it cannot
+	 * (the fallback or SERVFAIL at once). NULL remote_ask: nothing is asked
+	 * elsewhere. */
 	bool client;
 	void *(*remote_ask)(void *ctx, const struct dns_ask *what, const uint8_t *q, size_t n,
 			    bool tcp, void (*done)(void *tok, const uint8_t *resp, size_t len),

@@ -135,9 +135,8 @@ bool dns_hand_off(struct dns_server *srv, struct udp_listener *l, const struct s
 		  struct tconn *c, const uint8_t *pkt, size_t len);
 /* Ask another agent (what: server.h) and answer with its reply later (UDP: l
  * and peer; TCP: c). Without a reply (or none could be asked: then at once)
- * the answer is fallback[flen] when given, else SERVFAIL. */
-void dns_remote_hand_off(struct dns_server *srv, const struct dns_ask *what,
-			 const uint8_t *fallback, size_t flen, struct udp_listener *l,
+ * the answer is what's fallback when it has one, else SERVFAIL. */
+void dns_remote_hand_off(struct dns_server *srv, const struct dns_ask *what, struct udp_listener *l,
 			 const struct sockaddr *peer, struct tconn *c, const uint8_t *pkt,
 			 size_t len);
 /* The hand-off for an outcome of dns_respond that is not answered here
