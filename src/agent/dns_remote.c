@@ -86,10 +86,7 @@ static size_t failover_dcs(struct dns_remote *r, struct ask *a, const struct pre
 {
 	char known[MAX_FAILOVER][64];
 	size_t nk = gossip_other_datacenters(r->wan, r->cfg->datacenter, known, MAX_FAILOVER);
-	const char *order[MAX_FAILOVER];
-	a->ndcs = pquery_failover_dcs(q, (const char(*)[64])known, nk, order, MAX_FAILOVER);
-	for (size_t i = 0; i < a->ndcs; i++)
-		memcpy(a->dcs[i], order[i], sizeof(a->dcs[i]));
+	a->ndcs = pquery_failover_dcs(q, (const char(*)[64])known, nk, a->dcs, MAX_FAILOVER);
 	return a->ndcs;
 }
 

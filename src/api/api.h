@@ -73,6 +73,8 @@ struct api {
 /* Forward req when this agent must not answer it (forward.c); true when it
  * was taken (the reply comes later). */
 bool api_forward(struct api *a, struct http_request *req, unsigned flags);
+/* The datacenter ?dc names when it is not ours, else NULL. */
+const char *api_other_dc(const struct api *a, const struct http_request *req);
 /* The same for a request whose handler found it is for another datacenter
  * dc (a catalog register's body Datacenter; ?dc on an agent endpoint that a
  * server of dc answers): true when it was sent there. */

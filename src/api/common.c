@@ -57,13 +57,10 @@ void api_error_code(struct http_request *req, int err)
 
 bool api_local_dc(struct api *a, struct http_request *req)
 {
-	const struct http_param *dc = http_param_get(req, "dc");
-	if (dc && dc->value[0] && strcmp(dc->value, a->cfg->datacenter) != 0) {
-		if (!api_forward_dc(a, req, dc->value, API_FWD_SERVER))
-			api_error(req, 500, "No path to datacenter");
-		return false;
-	}
-	return true;
+	const char *dc = api_other_dc(a, req);
+	if (dc && !api_forward_dc(a, req, dc, API_FWD_SERVER))
+		api_error(req, 500, "No path to datacenter");
+	return dc == NULL;
 }
 
 bool api_raft_here(struct api *a, struct http_request *req)

@@ -222,8 +222,7 @@ bool api_discovery_stale(const struct api *a, const struct http_request *req)
 	return consensus_last_contact_ms(a->cons) <= (uint64_t)(max / 1000000);
 }
 
-/* The datacenter ?dc names when it is not ours, else NULL. */
-static const char *other_dc(const struct api *a, const struct http_request *req)
+const char *api_other_dc(const struct api *a, const struct http_request *req)
 {
 	const struct http_param *dc = http_param_get(req, "dc");
 	return dc && dc->value[0] && strcmp(dc->value, a->cfg->datacenter) != 0 ? dc->value : NULL;
@@ -270,7 +269,7 @@ static bool forward(struct api *a, struct http_request *req, unsigned flags, con
 
 bool api_forward(struct api *a, struct http_request *req, unsigned flags)
 {
-	return forward(a, req, flags, other_dc(a, req));
+	return forward(a, req, flags, api_other_dc(a, req));
 }
 
 bool api_forward_dc(struct api *a, struct http_request *req, const char *dc, unsigned flags)

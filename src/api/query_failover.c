@@ -52,10 +52,7 @@ static void candidates(struct failover *f)
 {
 	char known[MAX_DCS][64];
 	size_t nk = gossip_other_datacenters(f->a->wan, f->a->cfg->datacenter, known, MAX_DCS);
-	const char *order[MAX_DCS];
-	f->n = pquery_failover_dcs(f->q, (const char(*)[64])known, nk, order, MAX_DCS);
-	for (size_t i = 0; i < f->n; i++)
-		memcpy(f->dcs[i], order[i], sizeof(f->dcs[i]));
+	f->n = pquery_failover_dcs(f->q, (const char(*)[64])known, nk, f->dcs, MAX_DCS);
 }
 
 static void failover_free(struct failover *f)

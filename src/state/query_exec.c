@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -136,27 +137,24 @@ void pq_result_free(struct pq_result *r)
 
 /* ---- failover order ---- */
 
-static const char *find_dc(const char (*known)[64], size_t n, const char *dc)
+static bool has_dc(const char (*dcs)[64], size_t n, const char *dc)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(known[i], dc) == 0)
-			return known[i];
-	return NULL;
+		if (strcmp(dcs[i], dc) == 0)
+			return true;
+	return false;
 }
 
 size_t pquery_failover_dcs(const struct prepared_query *q, const char (*known)[64], size_t nknown,
-			   const char **out, size_t cap)
+			   char (*out)[64], size_t cap)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < nknown && n < cap && (int64_t)i < (int64_t)q->nearest_n; i++)
-		out[n++] = known[i];
+		memcpy(out[n++], known[i], sizeof(out[0]));
 	for (size_t i = 0; i < q->dcs.n && n < cap; i++) {
-		const char *dc = find_dc(known, nknown, q->dcs.v[i]);
-		bool taken = false;
-		for (size_t k = 0; k < n && dc && !taken; k++)
-			taken = out[k] == dc;
-		if (dc && !taken)
-			out[n++] = dc;
+		const char *dc = q->dcs.v[i];
+		if (has_dc(known, nknown, dc) && !has_dc((const char(*)[64])out, n, dc))
+			snprintf(out[n++], sizeof(out[0]), "%.63s", dc); /* a known name: it fits */
 	}
 	return n;
 }

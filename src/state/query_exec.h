@@ -76,9 +76,9 @@ void pq_result_free(struct pq_result *r);
 /* Where q fails over, in order (Consul's queryFailover): the first
  * Failover.NearestN of known (the other datacenters, nearest first), then
  * Failover.Datacenters in their order, skipping names not in known (our own
- * included) and those already taken. Writes pointers into known to out;
- * returns how many (at most cap). */
+ * included) and those already taken. Writes the names to out; returns how
+ * many (at most cap). */
 size_t pquery_failover_dcs(const struct prepared_query *q, const char (*known)[64], size_t nknown,
-			   const char **out, size_t cap);
+			   char (*out)[64], size_t cap);
 
 #endif

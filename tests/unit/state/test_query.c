@@ -405,7 +405,7 @@ static void test_failover_order(void **state)
 {
 	(void)state;
 	const char known[4][64] = {"east", "west", "north", "south"}; /* nearest first */
-	const char *out[8];
+	char out[8][64];
 	struct prepared_query *q = pquery_new();
 	assert_int_equal(pquery_failover_dcs(q, known, 4, out, 8), 0);
 	q->nearest_n = 2;
