@@ -22,7 +22,8 @@ static void test_uuid_form(void **state)
 			if (i == 8 || i == 13 || i == 18 || i == 23)
 				assert_int_equal(u[i], '-');
 			else
-				assert_true(isxdigit((unsigned char)u[i]) && !isupper((unsigned char)u[i]));
+				assert_true(isxdigit((unsigned char)u[i]) &&
+					    !isupper((unsigned char)u[i]));
 		}
 	}
 }
