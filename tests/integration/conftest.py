@@ -151,6 +151,7 @@ class Agent:
         self.session = requests.Session()
         self.base = f"http://{self.ip}:8500"
         self.addr = f"{self.ip}:8500"
+        self.born = time.monotonic()
         ALL_AGENTS.append(self)
 
     # ---- process control ------------------------------------------------
@@ -425,7 +426,9 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     if rep.failed and call.when in ("setup", "call"):
-        for a in list(ALL_AGENTS):
+        # the failing test's own agents first: CI shows only the report's head
+        t0 = getattr(item, "_cairn_t0", 0)
+        for a in sorted(ALL_AGENTS, key=lambda a: a.born < t0):
             if a.logs:
                 rep.sections.append((f"cairn agent {a.name} @ {a.ip}", a.tail()))
 

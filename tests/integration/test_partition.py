@@ -81,6 +81,11 @@ def raft_state(a):
         return None
 
 
+def alive_in(a, name):
+    members = a.get("/v1/agent/members").json()
+    return any(m["Name"] == name and m["Status"] == 1 for m in members)
+
+
 def test_minority_leader_steps_down_and_heals(cluster, net):
     servers, client = cluster[:3], cluster[3]
     lead_addr = leader_of(servers[0])
@@ -118,10 +123,17 @@ def test_minority_leader_steps_down_and_heals(cluster, net):
 
     net.heal()
     new_lead = leader_of(rest[0])
-    wait_until(lambda: leader_of(old) == new_lead, timeout=30, interval=0.1,
+    # The majority declared the old leader dead; if the cut-off side has
+    # declared the others dead too, nothing probes across any more and it is
+    # memberlist's push-pull or serf's reconnect (both every 30 s) that brings
+    # it back, as in Consul.
+    wait_until(lambda: alive_in(rest[0], old.name), timeout=45, interval=0.2,
+               what="the old leader alive again in the majority's gossip")
+    wait_until(lambda: leader_of(old) == new_lead, timeout=15, interval=0.1,
                what="the old leader follows the new one")
+    # re-added as a non-voter, promoted after ServerStabilizationTime (10 s)
     wait_until(lambda: f"{old.ip}:8300" in rest[0].get("/v1/status/peers").json(),
-               timeout=30, interval=0.2, what="the old leader a voter again")
+               timeout=25, interval=0.2, what="the old leader a voter again")
     wait_until(lambda: old.get("/v1/kv/part/during",
                                params={"stale": "", "raw": ""}).text == "2",
                timeout=10, what="the old leader has the write made without it")
