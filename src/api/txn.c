@@ -4,7 +4,8 @@
  * The body is a JSON array of up to 128 operations, KV, Node, Service or Check
  * (txn_parse.h). A transaction with a write goes through Raft as one
  * CMD_KV_TXN and is all-or-nothing: 200 with Results, or 409 with Errors
- * (OpIndex, What) and nothing applied. A read-only one (only get verbs, and
+ * (OpIndex, What) and nothing applied; a lock on a key in its lock-delay is
+ * refused that way before it is proposed. A read-only one (only get verbs, and
  * KV's read verbs) is answered from the store through api_read (consistency
  * modes and headers), the fast path Consul has too. Results are rendered in
  * Consul's shape: {"KV": DirEntry}, {"Node": Node}, {"Service": NodeService},
@@ -102,6 +103,32 @@ static int query_read(struct api *a, struct http_request *req, struct watcher *w
 	return req->resp.status;
 }
 
+/* Consul's txn preApply: a lock on a key still in its lock-delay fails the
+ * whole transaction with 409 before anything is proposed (lock-delay is
+ * wall-clock state, never evaluated in the FSM). Returns true when it replied. */
+static bool lock_delayed(struct api *a, struct http_request *req, const struct txn_parsed *p)
+{
+	struct txn_result res = {0};
+	for (size_t i = 0; i < p->n; i++) {
+		const struct kv_op *op = &p->ops[i];
+		if (op->kind != TXN_OP_KV || op->verb != KV_LOCK ||
+		    !consensus_lock_delayed(a->cons, op->key))
+			continue;
+		char *q = kvops_quote(op->key);
+		struct buf what = BUF_INIT;
+		buf_printf(&what, "failed to lock key %s due to lock delay", q);
+		free(q);
+		txn_result_error(&res, i, buf_steal(&what));
+	}
+	if (res.nerrors) {
+		write_results(a, req, &res);
+		http_reply(req);
+	}
+	bool replied = res.nerrors > 0;
+	txn_result_free(&res);
+	return replied;
+}
+
 void api_txn(void *ctx, struct http_request *req)
 {
 	struct api *a = ctx;
@@ -123,6 +150,10 @@ void api_txn(void *ctx, struct http_request *req)
 	if (!p.writes) {
 		txn_parsed_free(&p);
 		api_read(a, req, query_read);
+		return;
+	}
+	if (lock_delayed(a, req, &p)) {
+		txn_parsed_free(&p);
 		return;
 	}
 	struct cmd c = {.type = CMD_KV_TXN, .u.kv = {p.ops, p.n}};

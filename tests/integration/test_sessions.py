@@ -285,6 +285,24 @@ def test_txn_lock_unlock_check_session(sa, key):
         sa.put(f"/v1/session/destroy/{s}")
 
 
+def test_txn_lock_refused_during_lock_delay(sa, key):
+    a = create(sa, LockDelay="1500ms")
+    b = create(sa, LockDelay="0s")
+    assert txn(sa, [{"Verb": "lock", "Key": key, "Session": a}]).status_code == 200
+    sa.put(f"/v1/session/destroy/{a}")
+    # Consul's txn preApply: the whole transaction fails, nothing is applied
+    r = txn(sa, [{"Verb": "set", "Key": key + "/other", "Value": ""},
+                 {"Verb": "lock", "Key": key, "Session": b}])
+    assert r.status_code == 409, r.text
+    assert r.json()["Errors"] == [{"OpIndex": 1, "What":
+                                   f'failed to lock key "{key}" due to lock delay'}]
+    assert sa.get(f"/v1/kv/{key}/other").status_code == 404
+    wait_until(lambda: txn(sa, [{"Verb": "lock", "Key": key, "Session": b}]).status_code == 200,
+               timeout=5, interval=0.1, what="the lock after the delay")
+    assert sa.kv_get(key)["Session"] == b
+    sa.put(f"/v1/session/destroy/{b}")
+
+
 # ---- bad input ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("body,status,text", [
