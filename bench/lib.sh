@@ -49,6 +49,15 @@ best() {
 	echo "${b:-n/a}"
 }
 
+# median V1 V2 ...: the middle value (the lower of the two middle ones for an even
+# count); a run that was bad counts as the worst, and is printed if it is the median
+median() {
+	local v
+	for v in "$@"; do
+		if isnum "$v"; then echo "$v $v"; else echo "inf $v"; fi
+	done | sort -g -k1,1 | awk '{v[NR] = $2} END {print NR ? v[int((NR + 1) / 2)] : "n/a"}'
+}
+
 # http_code METHOD URL [DATA]: the status code (000 if no answer)
 http_code() {
 	local data=()
