@@ -273,7 +273,7 @@ static void time_text(struct buf *out, const struct timespec *ts)
 		char frac[16];
 		snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
 		size_t n = strlen(frac);
-		while (frac[n - 1] == '0')
+		while (n > 1 && frac[n - 1] == '0')
 			frac[--n] = '\0';
 		buf_puts(out, frac);
 	}

@@ -25,17 +25,6 @@ void txn_result_error(struct txn_result *res, size_t i, char *what)
 	res->errors[res->nerrors++] = (struct txn_error){i, what, 0};
 }
 
-static void add_error(struct txn_result *res, size_t i, const char *fmt, const char *key,
-		      uint64_t a, uint64_t b)
-{
-	struct buf msg = BUF_INIT;
-	if (key)
-		buf_printf(&msg, fmt, key);
-	else
-		buf_printf(&msg, fmt, (unsigned long long)a, (unsigned long long)b);
-	txn_result_error(res, i, buf_steal(&msg));
-}
-
 static int collect_tree(void *ctx, const struct kv_entry *e)
 {
 	add_item(ctx, e, true);
@@ -60,22 +49,25 @@ char *kvops_quote(const char *key)
 	return buf_steal(&b);
 }
 
+/* An error whose text is fmt with the key, quoted, in its one %s. */
 static void key_error(struct txn_result *res, size_t i, const char *fmt, const char *key)
 {
 	char *q = kvops_quote(key);
-	add_error(res, i, fmt, q, 0, 0);
+	struct buf msg = BUF_INIT;
+	buf_printf(&msg, fmt, q);
 	free(q);
+	txn_result_error(res, i, buf_steal(&msg));
 }
 
 /* Consul's errors for a lock request that cannot be evaluated at all. */
 static void session_error(struct txn_result *res, size_t i, int rv, const char *session)
 {
 	if (rv == CAIRN_E_INVAL)
-		add_error(res, i, "%s", "missing session", 0, 0);
+		txn_result_error(res, i, xstrdup("missing session"));
 	else if (rv == CAIRN_E_NOTFOUND)
 		key_error(res, i, "invalid session %s", session);
 	else
-		add_error(res, i, "%s", cairn_strerror(rv), 0, 0);
+		txn_result_error(res, i, xstrdup(cairn_strerror(rv)));
 	res->errors[res->nerrors - 1].code = rv;
 }
 
@@ -155,8 +147,7 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 			buf_printf(
 			    &m, "failed index check for key %s, current modify index %llu != %llu",
 			    q, (unsigned long long)e->modify_index, (unsigned long long)op->index);
-			add_error(res, i, "%s", m.data, 0, 0);
-			buf_free(&m);
+			txn_result_error(res, i, buf_steal(&m));
 			free(q);
 			return CAIRN_E_CAS;
 		}
@@ -180,8 +171,7 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 			struct buf m = BUF_INIT;
 			buf_printf(&m, "failed session check for key %s, current session %s != %s",
 				   q, cur, want);
-			add_error(res, i, "%s", m.data, 0, 0);
-			buf_free(&m);
+			txn_result_error(res, i, buf_steal(&m));
 			free(q);
 			free(cur);
 			free(want);

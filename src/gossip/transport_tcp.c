@@ -329,8 +329,8 @@ static void in_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 	s->in.len += (size_t)nread;
 	s->in.data[s->in.len] = '\0';
 	t->inbound_bytes += (size_t)nread;
-	const uint8_t *f;
-	size_t n;
+	const uint8_t *f = NULL;
+	size_t n = 0;
 	int rc = take_frame(t, s, &f, &n);
 	if (rc == 1 && t->inbound_bytes > GTRANSPORT_MAX_BUFFERED)
 		rc = CAIRN_E_BUSY; /* many large pushes at once: refuse the one that tips it */

@@ -53,7 +53,7 @@ static void test_json_text(void **state)
 
 static void put(const char *dir, const char *name, const char *text)
 {
-	char p[512];
+	char p[1024];
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	FILE *f = fopen(p, "w");
 	assert_non_null(f);
