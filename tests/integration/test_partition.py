@@ -123,10 +123,11 @@ def test_minority_leader_steps_down_and_heals(cluster, net):
 
     net.heal()
     new_lead = leader_of(rest[0])
-    # The majority declared the old leader dead; if the cut-off side has
-    # declared the others dead too, nothing probes across any more and it is
-    # memberlist's push-pull or serf's reconnect (both every 30 s) that brings
-    # it back, as in Consul.
+    # The majority declared the old leader dead and spent the broadcasts that
+    # say so during the cut; the old leader's probes get acks but tell it
+    # nothing. What brings it back is memberlist's push-pull (it learns it is
+    # thought dead and refutes) or serf's reconnect, both every 30 s, as in
+    # Consul.
     wait_until(lambda: alive_in(rest[0], old.name), timeout=45, interval=0.2,
                what="the old leader alive again in the majority's gossip")
     wait_until(lambda: leader_of(old) == new_lead, timeout=15, interval=0.1,
