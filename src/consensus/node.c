@@ -328,7 +328,8 @@ int consensus_start(uv_loop_t *loop, struct store *store, const struct consensus
 	return 0;
 }
 
-static void transport_freed(struct consensus *c)
+/* Frees what c owns and reports the close; c itself is the caller's to free. */
+static void release(struct consensus *c)
 {
 	void (*cb)(void *) = c->close_cb;
 	void *arg = c->close_arg;
@@ -339,17 +340,34 @@ static void transport_freed(struct consensus *c)
 	free(c->members);
 	free(c->dir);
 	free(c->address);
-	free(c);
+	c->peers = NULL;
+	c->members = NULL;
+	c->dir = c->address = NULL;
 	if (cb)
 		cb(arg);
 }
 
+/* Closed nodes whose memory libraft may still touch (raft_closed). */
+static struct consensus *graveyard;
+
+/* libraft 0.15's uv back end can run its close callback a second time, after
+ * this one, when an open segment's writer finishes closing (that close is not
+ * among the things it waits for: canonical/raft#341, fixed in cowsql/raft#45).
+ * That late call reads the back end (c->io.impl) and calls libraft's io close
+ * callback on &c->io again, which frees what io.data's raft owns and calls its
+ * close_cb. So the back end and the block holding io and raft are never freed
+ * (kept reachable in the graveyard, a few KB per closed node, i.e. once per
+ * process), and io.data points at the zeroed raft: a second close frees
+ * nothing and calls nothing. */
 static void raft_closed(struct raft *r)
 {
 	struct consensus *c = r->data;
-	raft_uv_close(&c->io);
+	memset(&c->raft, 0, sizeof(c->raft));
+	c->io.data = &c->raft;
 	close_transport(c);
-	transport_freed(c);
+	c->grave_next = graveyard;
+	graveyard = c;
+	release(c);
 }
 
 static void fail_confirms(struct consensus_confirm **list, int status)
@@ -369,7 +387,8 @@ void consensus_close(struct consensus *c, void (*cb)(void *arg), void *arg)
 	fail_confirms(&c->waiting, CAIRN_E_SHUTDOWN);
 	fail_confirms(&c->covered, CAIRN_E_SHUTDOWN);
 	if (!c->raft_inited) {
-		transport_freed(c);
+		release(c);
+		free(c);
 		return;
 	}
 	c->raft.data = c;

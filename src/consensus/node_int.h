@@ -26,8 +26,9 @@ struct consensus {
 	char *address;
 	bool raft_inited;
 	bool closing;
-	unsigned async_pending; /* snapshot jobs in the thread pool */
-	bool close_deferred;	/* raft_close waits for them */
+	struct consensus *grave_next; /* closed: kept for libraft's late close (node.c) */
+	unsigned async_pending;	      /* snapshot jobs in the thread pool */
+	bool close_deferred;	      /* raft_close waits for them */
 	/* consistent-read confirmation: a barrier covers the requests that were
 	 * waiting when it was started; later arrivals wait for the next one */
 	struct consensus_confirm *waiting;
