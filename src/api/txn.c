@@ -114,11 +114,7 @@ static bool lock_delayed(struct api *a, struct http_request *req, const struct t
 		if (op->kind != TXN_OP_KV || op->verb != KV_LOCK ||
 		    !consensus_lock_delayed(a->cons, op->key))
 			continue;
-		char *q = kvops_quote(op->key);
-		struct buf what = BUF_INIT;
-		buf_printf(&what, "failed to lock key %s due to lock delay", q);
-		free(q);
-		txn_result_error(&res, i, buf_steal(&what));
+		txn_result_key_error(&res, i, "failed to lock key %s due to lock delay", op->key);
 	}
 	if (res.nerrors) {
 		write_results(a, req, &res);

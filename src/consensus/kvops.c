@@ -49,8 +49,7 @@ char *kvops_quote(const char *key)
 	return buf_steal(&b);
 }
 
-/* An error whose text is fmt with the key, quoted, in its one %s. */
-static void key_error(struct txn_result *res, size_t i, const char *fmt, const char *key)
+void txn_result_key_error(struct txn_result *res, size_t i, const char *fmt, const char *key)
 {
 	char *q = kvops_quote(key);
 	struct buf msg = BUF_INIT;
@@ -65,7 +64,7 @@ static void session_error(struct txn_result *res, size_t i, int rv, const char *
 	if (rv == CAIRN_E_INVAL)
 		txn_result_error(res, i, xstrdup("missing session"));
 	else if (rv == CAIRN_E_NOTFOUND)
-		key_error(res, i, "invalid session %s", session);
+		txn_result_key_error(res, i, "invalid session %s", session);
 	else
 		txn_result_error(res, i, xstrdup(cairn_strerror(rv)));
 	res->errors[res->nerrors - 1].code = rv;
@@ -83,7 +82,8 @@ static int eval_write(struct store *s, struct store_txn *t, const struct kv_op *
 	case KV_CAS:
 		rv = kv_txn_cas(t, op->key, op->value, op->value_len, op->flags, op->index);
 		if (rv)
-			key_error(res, i, "failed to set key %s, index is stale", op->key);
+			txn_result_key_error(res, i, "failed to set key %s, index is stale",
+					     op->key);
 		break;
 	case KV_DELETE:
 		return kv_txn_delete(t, op->key) ? CAIRN_E_CAS : 0;
@@ -92,22 +92,25 @@ static int eval_write(struct store *s, struct store_txn *t, const struct kv_op *
 	case KV_DELETE_CAS:
 		rv = kv_txn_delete_cas(t, op->key, op->index);
 		if (rv)
-			key_error(res, i, "failed to delete key %s, index is stale", op->key);
+			txn_result_key_error(res, i, "failed to delete key %s, index is stale",
+					     op->key);
 		return rv ? CAIRN_E_CAS : 0;
 	case KV_LOCK:
 		rv = kv_txn_lock(t, op->key, op->value, op->value_len, op->flags, op->session);
 		if (rv == CAIRN_E_CAS)
-			key_error(res, i, "failed to lock key %s, lock is already held", op->key);
+			txn_result_key_error(res, i, "failed to lock key %s, lock is already held",
+					     op->key);
 		else if (rv)
 			session_error(res, i, rv, op->session);
 		break;
 	case KV_UNLOCK:
 		rv = kv_txn_unlock(t, op->key, op->value, op->value_len, op->flags, op->session);
 		if (rv == CAIRN_E_CAS)
-			key_error(res, i,
-				  "failed to unlock key %s, lock isn't held, or is held by another "
-				  "session",
-				  op->key);
+			txn_result_key_error(
+			    res, i,
+			    "failed to unlock key %s, lock isn't held, or is held by another "
+			    "session",
+			    op->key);
 		else if (rv)
 			session_error(res, i, rv, op->session);
 		break;
@@ -128,7 +131,7 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 	switch (op->verb) {
 	case KV_GET:
 		if (!e) {
-			key_error(res, i, "key %s doesn't exist", op->key);
+			txn_result_key_error(res, i, "key %s doesn't exist", op->key);
 			return CAIRN_E_CAS;
 		}
 		add_item(res, e, true);
@@ -138,7 +141,8 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 		return 0;
 	case KV_CHECK_INDEX:
 		if (!e) {
-			key_error(res, i, "failed to check index, key %s doesn't exist", op->key);
+			txn_result_key_error(res, i, "failed to check index, key %s doesn't exist",
+					     op->key);
 			return CAIRN_E_CAS;
 		}
 		if (e->modify_index != op->index) {
@@ -155,13 +159,14 @@ static int eval_read(struct store *s, const struct kv_op *op, size_t i, struct t
 		return 0;
 	case KV_CHECK_NOT_EXISTS:
 		if (e) {
-			key_error(res, i, "key %s exists", op->key);
+			txn_result_key_error(res, i, "key %s exists", op->key);
 			return CAIRN_E_CAS;
 		}
 		return 0;
 	case KV_CHECK_SESSION:
 		if (!e) {
-			key_error(res, i, "failed to check session, key %s doesn't exist", op->key);
+			txn_result_key_error(
+			    res, i, "failed to check session, key %s doesn't exist", op->key);
 			return CAIRN_E_CAS;
 		}
 		if (strcmp(e->session ? e->session : "", op->session ? op->session : "") != 0) {
@@ -213,8 +218,9 @@ int kvops_eval(struct store *s, struct store_txn *t, const struct kv_op *ops, si
 		} else if (kv_verb_is_read(op->verb)) {
 			eval_read(s, op, i, res);
 		} else if (!t) {
-			key_error(res, i, "write operation on key %s in a read-only transaction",
-				  op->key);
+			txn_result_key_error(res, i,
+					     "write operation on key %s in a read-only transaction",
+					     op->key);
 		} else {
 			eval_write(s, t, op, i, res);
 		}

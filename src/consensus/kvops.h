@@ -61,5 +61,8 @@ void txn_result_free(struct txn_result *res);
  * of a string (malloc'd). */
 void txn_result_error(struct txn_result *res, size_t i, char *what);
 char *kvops_quote(const char *s);
+/* Also for the HTTP handler's pre-checks (api/txn.c): an error for op i whose text is fmt with key,
+ * as Go's %q quotes it, in its one %s. */
+void txn_result_key_error(struct txn_result *res, size_t i, const char *fmt, const char *key);
 
 #endif

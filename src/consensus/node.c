@@ -340,9 +340,6 @@ static void release(struct consensus *c)
 	free(c->members);
 	free(c->dir);
 	free(c->address);
-	c->peers = NULL;
-	c->members = NULL;
-	c->dir = c->address = NULL;
 	if (cb)
 		cb(arg);
 }
@@ -357,13 +354,12 @@ static struct consensus *graveyard;
  * callback on &c->io again, which frees what io.data's raft owns and calls its
  * close_cb. So the back end and the block holding io and raft are never freed
  * (kept reachable in the graveyard, a few KB per closed node, i.e. once per
- * process), and io.data points at the zeroed raft: a second close frees
- * nothing and calls nothing. */
+ * process), and the raft that io.data points at (raft_init set it to
+ * &c->raft) is zeroed: a second close frees nothing and calls nothing. */
 static void raft_closed(struct raft *r)
 {
 	struct consensus *c = r->data;
 	memset(&c->raft, 0, sizeof(c->raft));
-	c->io.data = &c->raft;
 	close_transport(c);
 	c->grave_next = graveyard;
 	graveyard = c;
