@@ -252,7 +252,7 @@ for t in /proc/"$CPID"/task/*; do
 	[ "${ticks:-0}" -gt 0 ] || continue
 	threads="$threads $(cat "$t/comm")=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1fs", t / hz}')"
 done
-echo "cairn threads with CPU time:${threads:- n/a} (cairn-dns-udp: the UDP worker)"
+echo "cairn threads with CPU time:${threads:- n/a} (cairn-dns-udp: the UDP workers)"
 echo "cairn CPU time: $(awk -v n="$(cpu_ns "$CPID")" 'BEGIN {printf "%.1f s", n / 1e9}'), knotd CPU time: $(awk -v n="$(cpu_ns "$KPID")" 'BEGIN {printf "%.1f s", n / 1e9}')"
 echo "load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$FAILS of $GOALS goals missed"

@@ -3,7 +3,8 @@
  * immutable entries, FNV-1a over the key.
  *
  * An entry is one heap block: the header, the key, then the variants back to
- * back. It never changes once inserted; replacing or clearing unlinks it
+ * back. It never changes once inserted (but for its renew_asked mark, written
+ * under the lock); replacing or clearing unlinks it
  * under the lock and frees it after, so the lock is held only for pointer
  * moves and the one memcpy of a hit.
  */
@@ -25,6 +26,7 @@ struct centry {
 	uint64_t born_ms;		   /* dns_cache_now_ms at insert */
 	uint16_t klen;			   /* key bytes (the query without its ID) */
 	uint16_t nvar;			   /* variants */
+	bool renew_asked;		   /* a renewal was asked for (the one mutable field) */
 	uint16_t vlen[DNS_CACHE_VARIANTS]; /* their lengths */
 	uint32_t voff[DNS_CACHE_VARIANTS]; /* their offsets in data */
 	uint8_t data[];			   /* key, then the variants */
@@ -118,7 +120,7 @@ static bool fresh(const struct dns_cache *c, const struct centry *e, uint64_t ge
 
 size_t dns_cache_get_locked(struct dns_cache *c, const uint8_t *pkt, size_t len, uint64_t gen,
 			    uint64_t now_ms, uint64_t age_ms, uint64_t rnd, uint8_t *out,
-			    size_t cap)
+			    size_t cap, bool *renew)
 {
 	if (!dns_cache_key_ok(pkt, len)) {
 		c->st.misses++;
@@ -128,7 +130,7 @@ size_t dns_cache_get_locked(struct dns_cache *c, const uint8_t *pkt, size_t len,
 	size_t kn = len - 2;
 	uint64_t h = hash_key(k, kn);
 	size_t i = (size_t)h & MASK;
-	const struct centry *e = c->slot[i];
+	struct centry *e = c->slot[i];
 	if (!same_key(e, h, k, kn))
 		e = c->slot[(i + 1) & MASK];
 	if (!same_key(e, h, k, kn) || !fresh(c, e, gen, now_ms, age_ms)) {
@@ -145,6 +147,10 @@ size_t dns_cache_get_locked(struct dns_cache *c, const uint8_t *pkt, size_t len,
 	out[0] = pkt[0]; /* the query's ID */
 	out[1] = pkt[1];
 	c->st.hits++;
+	if (renew && !e->renew_asked && now_ms - e->born_ms >= DNS_CACHE_RENEW_MS) {
+		e->renew_asked = true; /* one request per entry: the rebuild replaces it */
+		*renew = true;
+	}
 	return n;
 }
 
@@ -152,7 +158,7 @@ size_t dns_cache_get(struct dns_cache *c, const uint8_t *pkt, size_t len, uint64
 		     uint64_t now_ms, uint64_t age_ms, uint64_t rnd, uint8_t *out, size_t cap)
 {
 	dns_cache_lock(c);
-	size_t n = dns_cache_get_locked(c, pkt, len, gen, now_ms, age_ms, rnd, out, cap);
+	size_t n = dns_cache_get_locked(c, pkt, len, gen, now_ms, age_ms, rnd, out, cap, NULL);
 	dns_cache_unlock(c);
 	return n;
 }
@@ -175,6 +181,7 @@ void dns_cache_put(struct dns_cache *c, const uint8_t *pkt, size_t len, uint64_t
 	e->born_ms = now_ms;
 	e->klen = (uint16_t)kn;
 	e->nvar = (uint16_t)n;
+	e->renew_asked = false;
 	memcpy(e->data, pkt + 2, kn);
 	size_t off = kn;
 	for (size_t v = 0; v < n; v++) {

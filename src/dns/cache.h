@@ -15,7 +15,9 @@
  *   - it is younger than the age the caller accepts, and never older than
  *     DNS_CACHE_MAX_MS: the loop thread, which can rebuild, takes entries up to
  *     DNS_CACHE_RENEW_MS old and rebuilds older ones on its own queries; the
- *     worker thread takes them up to DNS_CACHE_MAX_MS, so it keeps answering
+ *     worker threads take them up to DNS_CACHE_MAX_MS and, the first time one
+ *     serves an entry older than DNS_CACHE_RENEW_MS, ask the loop to rebuild
+ *     it (the renew flag of dns_cache_get_locked), so they keep answering
  *     while the loop renews (an entry of the current generation is right
  *     whatever its age: the age bound renews the set of shuffles and keeps
  *     the time-dependent SOA serial within a second).
@@ -33,7 +35,7 @@
  * after the lock is released. Memory is bounded by slots x (key + variants).
  *
  * Threads. Every function takes the cache's mutex except the _locked ones,
- * which expect the caller to hold it (dns_cache_lock): the UDP worker thread
+ * which expect the caller to hold it (dns_cache_lock): each UDP worker thread
  * (worker.c) answers a whole recvmmsg batch under one lock. Lookups may come
  * from any thread; entries are built and inserted by the loop thread only (it
  * alone reads the store).
@@ -80,11 +82,13 @@ void dns_cache_unlock(struct dns_cache *c);
  * The reply to the query pkt[len] when the cache holds one for gen at most
  * age_ms old at now_ms (and at most the cache's max_ms): a variant picked by
  * rnd, copied into out (cap bytes) with pkt's ID. Returns its length, 0 on a
- * miss (or when it does not fit cap).
+ * miss (or when it does not fit cap). With renew (the _locked form only),
+ * *renew is set on a hit at least DNS_CACHE_RENEW_MS old that nobody asked to
+ * renew yet, and the entry remembers it was asked (left alone otherwise).
  */
 size_t dns_cache_get_locked(struct dns_cache *c, const uint8_t *pkt, size_t len, uint64_t gen,
 			    uint64_t now_ms, uint64_t age_ms, uint64_t rnd, uint8_t *out,
-			    size_t cap);
+			    size_t cap, bool *renew);
 size_t dns_cache_get(struct dns_cache *c, const uint8_t *pkt, size_t len, uint64_t gen,
 		     uint64_t now_ms, uint64_t age_ms, uint64_t rnd, uint8_t *out, size_t cap);
 

@@ -347,9 +347,10 @@ int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struc
 	srv->remote_ask = cfg->remote_ask;
 	srv->remote_cancel = cfg->remote_cancel;
 	srv->remote_ctx = cfg->remote_ctx;
-	/* the worker only pays with a second CPU to run on (worker.c), and
-	 * serves cached local answers, which a client agent does not have */
-	srv->shared_udp = n > 0 && sysconf(_SC_NPROCESSORS_ONLN) >= 2 && !srv->client;
+	/* the workers only pay with a second CPU to run on (worker.c), and
+	 * serve cached local answers, which a client agent does not have */
+	int cpus[DNS_WORKERS_MAX];
+	srv->shared_udp = n > 0 && dns_worker_cpus(cpus) >= 2 && !srv->client;
 	dns_recursor_init(&srv->rec, loop, &srv->view);
 	srv->rec_open = true;
 	for (size_t i = 0; i < n; i++) {
@@ -364,7 +365,8 @@ int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struc
 	if (srv->shared_udp) {
 		int rv = dns_worker_start(srv);
 		if (rv)
-			log_warn("agent", "DNS UDP worker not started (%s): the loop answers alone",
+			log_warn("agent",
+				 "DNS UDP workers not started (%s): the loop answers alone",
 				 uv_strerror(rv));
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -383,7 +385,7 @@ void dns_server_close(struct dns_server *srv, void (*cb)(void *arg), void *arg)
 	srv->batch.n = 0; /* (closing is never called inside a batch) */
 	srv->close_cb = cb;
 	srv->close_arg = arg;
-	dns_worker_stop(srv); /* joins the thread first: nothing answers after this */
+	dns_worker_stop(srv); /* joins the threads first: nothing answers after this */
 	for (size_t i = 0; i < srv->nudp; i++)
 		uv_close((uv_handle_t *)&srv->udp[i].udp, udp_closed);
 	for (size_t i = 0; i < srv->ntcp; i++)

@@ -23,10 +23,11 @@
  * error. A client that shuts its side down gets its outstanding answers
  * first. Beyond DNS_TCP_MAX_CONNS connections, new ones are closed at accept.
  *
- * Cache and worker. UDP answers go through an answer cache (cache.h) valid
+ * Cache and workers. UDP answers go through an answer cache (cache.h) valid
  * for the store's generation and at most DNS_CACHE_MAX_MS; with two CPUs or
- * more a second thread (worker.c) answers cache hits from its own socket on
- * the same address and port (SO_REUSEPORT) and hands misses to the loop.
+ * more a worker thread per CPU (worker.c, pinned) answers cache hits from its
+ * own socket on the same address and port (SO_REUSEPORT, datagrams steered
+ * by CPU) and hands misses and renewals to the loop.
  *
  * Reload: the server keeps the view it was given; view->cfg is read at every
  * query, so swapping the configuration's contents in place (as the agent's

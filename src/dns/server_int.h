@@ -21,11 +21,12 @@
 #include <sys/socket.h>
 #include <uv.h>
 
-#define UDP_BATCH    20	   /* datagrams per recvmmsg (libuv's most) */
-#define UDP_DGRAM    65536 /* libuv's per-datagram slot with recvmmsg */
-#define UDP_RCVBUF   (4 * 1024 * 1024)
-#define TCP_IN_FIRST 4096			/* initial input buffer of a connection */
-#define UDP_ARENA    (256 * 1024 + DNS_MSG_MAX) /* replies of one batch */
+#define UDP_BATCH	20    /* datagrams per recvmmsg (libuv's most) */
+#define UDP_DGRAM	65536 /* libuv's per-datagram slot with recvmmsg */
+#define UDP_RCVBUF	(4 * 1024 * 1024)
+#define TCP_IN_FIRST	4096			   /* initial input buffer of a connection */
+#define UDP_ARENA	(256 * 1024 + DNS_MSG_MAX) /* replies of one batch */
+#define DNS_WORKERS_MAX 4			   /* UDP worker threads at most (worker.c) */
 
 struct udp_listener {
 	uv_udp_t udp;		/* data = this */
@@ -94,8 +95,8 @@ struct remote;
 struct dns_server {
 	uv_loop_t *loop;	   /* the agent's */
 	struct dns_cache *cache;   /* UDP answers (cache.h), shared with the worker */
-	struct dns_worker *worker; /* the UDP worker thread (worker.c), NULL when none */
-	bool shared_udp;	   /* UDP sockets bound with SO_REUSEPORT for the worker */
+	struct dns_worker *worker; /* the UDP worker threads (worker.c), NULL when none */
+	bool shared_udp;	   /* UDP sockets bound with SO_REUSEPORT for the workers */
 	struct dns_view view;	   /* what answers are built from */
 	struct dns_recursor rec;   /* relays for names outside the domains */
 	struct udp_listener *udp;  /* one per address */
@@ -151,9 +152,12 @@ bool dns_hand_off_outcome(struct dns_server *srv, enum dns_outcome o, const uint
  * when shared (IPV6_V6ONLY for IPv6); the fd, or a negative libuv error. */
 int dns_udp_socket(const struct sockaddr *sa, bool shared);
 /* Answers one datagram that came in on l outside a recvmmsg batch (the
- * worker's misses): cache, dns_respond, recursors; the reply leaves from l. */
+ * workers' misses): cache, dns_respond, recursors; the reply leaves from l. */
 void dns_udp_answer(struct dns_server *srv, struct udp_listener *l, const struct sockaddr *from,
 		    const uint8_t *pkt, size_t len);
+/* Rebuilds the cache entry for the query pkt[len] (a worker served it old);
+ * answers nobody. */
+void dns_udp_renew(struct dns_server *srv, const uint8_t *pkt, size_t len);
 void dns_udp_reply(struct udp_listener *l, const struct sockaddr *to, const uint8_t *p, size_t n);
 void dns_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
 void dns_udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct sockaddr *from,
@@ -167,10 +171,14 @@ void dns_tconn_close(struct tconn *c);
 void dns_tconn_maybe_finish(struct tconn *c);
 
 /* worker.c */
-/* Starts the worker over srv->udp (bound with SO_REUSEPORT); 0 or a libuv
+/* The CPUs the workers go to (cpus: room for DNS_WORKERS_MAX): the first
+ * DNS_WORKERS_MAX of the process's affinity mask (the online CPUs when it
+ * cannot be read). Their count; fewer than 2 means no workers. */
+size_t dns_worker_cpus(int *cpus);
+/* Starts the workers over srv->udp (bound with SO_REUSEPORT); 0 or a libuv
  * error (the server then answers everything on the loop, as before). */
 int dns_worker_start(struct dns_server *srv);
-/* Stops and joins the thread; its async handle closes later (srv->handles). */
+/* Stops and joins the threads; the async handle closes later (srv->handles). */
 void dns_worker_stop(struct dns_server *srv);
 
 #endif

@@ -1,9 +1,10 @@
 """DNS answer cache and UDP worker thread (docs/dns.md "Answer cache").
 
 cairn keeps finished UDP replies for at most 250 ms, and only while the
-store has not changed; a second thread answers the cached ones from its own
-socket on the same address and port (SO_REUSEPORT, datagrams spread at
-random). What a client must never notice:
+store has not changed; worker threads (one per CPU) answer the cached ones
+from their own sockets on the same address and port (SO_REUSEPORT,
+datagrams steered by CPU) and have the loop renew entries past 100 ms. What a
+client must never notice:
  - a write acknowledged over HTTP is in the very next answer (no waiting);
  - answers still rotate; each reply carries its query's ID and the question
    exactly as asked (case included);
@@ -12,6 +13,7 @@ random). What a client must never notice:
 """
 
 import json
+import os
 import signal
 import socket
 
@@ -139,3 +141,72 @@ def test_port_stays_exclusive(agents):
         assert f"listen udp {b.ip}:8654: bind: address already in use" in b.log_text()
     finally:
         s.close()
+
+
+def workers(pid):
+    """{tid: the CPUs it may run on} for the agent's UDP worker threads."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        base = f"/proc/{pid}/task/{tid}"
+        try:
+            with open(f"{base}/comm") as f:
+                if f.read().strip() != "cairn-dns-udp":
+                    continue
+            with open(f"{base}/status") as f:
+                allowed = [ln.split()[1] for ln in f if ln.startswith("Cpus_allowed_list:")]
+        except FileNotFoundError:
+            continue
+        out[tid] = allowed[0]
+    return out
+
+
+def on_cpu_ns(pid, tid):
+    with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
+@pytest.fixture
+def pinned_to():
+    """pinned_to(cpus): run this test process (and what it starts) on cpus; the
+    old mask comes back afterwards."""
+    old = os.sched_getaffinity(0)
+    yield lambda cpus: os.sched_setaffinity(0, cpus)
+    os.sched_setaffinity(0, old)
+
+
+def test_one_worker_per_cpu_pinned_and_steered(agents, pinned_to):
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("needs two CPUs")
+    a = agents()
+    wait_node(a)
+    ws = workers(a.pid)
+    # one per CPU of the agent's mask (at most 4), each pinned to its own
+    assert sorted(ws.values(), key=int) == [str(c) for c in cpus[:4]], ws
+    for i in range(3):
+        ext_node(a, node=f"steer-{i}", address=f"10.7.0.{i + 1}",
+                 services=[{"ID": "steer", "Service": "steer", "Port": 80}])
+    wait_until(lambda: len(a_addrs(a.ip, "steer.service.consul")) == 3, what="instances")
+    # a query sent from CPU c is read by the worker pinned to c (loopback is
+    # processed on the sender's CPU): that worker's CPU time grows, not the others'
+    for c in cpus[:2]:
+        pinned_to({c})
+        before = {tid: on_cpu_ns(a.pid, tid) for tid in ws}
+        for _ in range(400):
+            assert len(a_addrs(a.ip, "steer.service.consul")) == 3
+        grew = {ws[tid]: on_cpu_ns(a.pid, tid) - before[tid] for tid in ws}
+        mine = grew.pop(str(c))
+        assert mine > 0 and all(mine > 3 * g for g in grew.values()), (c, mine, grew)
+
+
+def test_one_cpu_no_workers(agents, pinned_to):
+    # an agent that may run on one CPU answers on its loop alone
+    pinned_to({sorted(os.sched_getaffinity(0))[0]})
+    a = agents()
+    wait_node(a)
+    assert workers(a.pid) == {}
+    ext_node(a, node="solo-1", address="10.6.0.1",
+             services=[{"ID": "solo", "Service": "solo", "Port": 80}])
+    wait_until(lambda: a_addrs(a.ip, "solo.service.consul") == ["10.6.0.1"], what="instance")
+    for _ in range(50):
+        assert a_addrs(a.ip, "solo.service.consul") == ["10.6.0.1"]

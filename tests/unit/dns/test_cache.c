@@ -3,7 +3,8 @@
  * the key is the query without its ID (case and EDNS included), a hit gets the
  * query's ID, entries die with a new generation or past the age the caller
  * accepts (at most the cache's maximum), a
- * reload clears them, only AA NOERROR/NXDOMAIN replies are kept, the variants
+ * reload clears them, a worker is asked once per entry to have an old one
+ * renewed, only AA NOERROR/NXDOMAIN replies are kept, the variants
  * of a shuffled answer rotate, and the store's generation moves with every
  * write so a health change is in the very next answer.
  */
@@ -117,6 +118,45 @@ static void test_generation_expiry_clear(void **state)
 	dns_cache_clear(c);
 	assert_int_equal(dns_cache_get(c, q, qn, 6, 1100, 200, 0, out, sizeof(out)), 0);
 	assert_int_equal(dns_cache_stats(c).entries, 0);
+	dns_cache_free(c);
+}
+
+/* What a worker thread sees: hits up to the cache's max age, and a renewal
+ * request the first time an entry past DNS_CACHE_RENEW_MS is served. */
+static size_t get_w(struct dns_cache *c, const uint8_t *q, size_t qn, uint64_t now, bool *renew)
+{
+	uint8_t out[DNS_CACHE_REPLY_MAX];
+	*renew = false;
+	dns_cache_lock(c);
+	size_t n =
+	    dns_cache_get_locked(c, q, qn, 1, now, DNS_CACHE_MAX_MS, 0, out, sizeof(out), renew);
+	dns_cache_unlock(c);
+	return n;
+}
+
+static void test_renew_asked_once(void **state)
+{
+	(void)state;
+	struct dns_cache *c = dns_cache_new(DNS_CACHE_MAX_MS);
+	uint8_t q[512];
+	bool renew;
+	size_t qn = mkq(q, "web.service.consul", DNS_T_A, -1, false);
+	put1(c, q, qn, 1, 1000, 1);
+	assert_int_equal(get_w(c, q, qn, 1000 + DNS_CACHE_RENEW_MS - 1, &renew), 16);
+	assert_false(renew); /* young */
+	assert_int_equal(get_w(c, q, qn, 1000 + DNS_CACHE_RENEW_MS, &renew), 16);
+	assert_true(renew); /* old: served, and renewal asked */
+	assert_int_equal(get_w(c, q, qn, 1000 + DNS_CACHE_RENEW_MS + 5, &renew), 16);
+	assert_false(renew); /* asked already */
+	/* the rebuild replaces the entry, which can be asked for again later */
+	put1(c, q, qn, 1, 1000 + DNS_CACHE_RENEW_MS + 10, 2);
+	assert_int_equal(get_w(c, q, qn, 1000 + DNS_CACHE_RENEW_MS + 20, &renew), 16);
+	assert_false(renew);
+	assert_int_equal(get_w(c, q, qn, 1000 + 2 * DNS_CACHE_RENEW_MS + 10, &renew), 16);
+	assert_true(renew);
+	/* a miss asks nothing */
+	assert_int_equal(get_w(c, q, qn, 1000 + DNS_CACHE_MAX_MS + 500, &renew), 0);
+	assert_false(renew);
 	dns_cache_free(c);
 }
 
@@ -332,9 +372,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_key_and_id),	     cmocka_unit_test(test_generation_expiry_clear),
-	    cmocka_unit_test(test_cacheable),	     cmocka_unit_test(test_variants_rotate),
-	    cmocka_unit_test(test_many_keys),	     cmocka_unit_test(test_cached_respond),
-	    cmocka_unit_test(test_store_generation),
+	    cmocka_unit_test(test_renew_asked_once), cmocka_unit_test(test_cacheable),
+	    cmocka_unit_test(test_variants_rotate),  cmocka_unit_test(test_many_keys),
+	    cmocka_unit_test(test_cached_respond),   cmocka_unit_test(test_store_generation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
