@@ -12,18 +12,20 @@
  * own maps onto one by its number modulo the count. So a query is read by a
  * thread on the CPU where it arrived: no wake-up crosses CPUs, and two
  * workers never queue behind each other on one CPU while the other idles.
- * (Measured: bench/dns.sh's p99 at 160k qps on two CPUs went from 3.5-5.4 ms
- * with one unpinned worker, datagrams spread at random, to 0.5-1.4 ms;
- * docs/benchmarks.md.) A worker reads batches with recvmmsg, answers every
- * query the cache holds under one lock of the cache per batch, and sends the
- * batch's replies with one sendmmsg. It takes entries up to DNS_CACHE_MAX_MS
- * old; the first time it serves one older than DNS_CACHE_RENEW_MS it queues
- * a renewal for the loop (answered by nobody: the loop only rebuilds the
- * entry), so in steady traffic no worker waits for the loop to renew an
- * entry. A miss (absent, stale, not cacheable) is copied into the same queue
- * and the loop thread is woken with uv_async_send; the loop answers it with
- * the normal path (dns_udp_answer: dns_cached_respond, which also fills the
- * cache; the recursors when needed) and sends from its own socket, which has
+ * (Measured on two CPUs against one unpinned worker and datagrams spread at
+ * random, docs/benchmarks.md: at 200k qps the p99 went from 5.7-5.8 ms to
+ * 2.3-2.6 ms, and the most qps from 201-266k to 330-352k.)
+ *
+ * A worker reads batches with recvmmsg, answers every query the cache holds
+ * under one lock of the cache per batch, and sends the batch's replies with
+ * one sendmmsg. It takes entries up to DNS_CACHE_MAX_MS old; the first time it
+ * serves one older than DNS_CACHE_RENEW_MS it queues a renewal for the loop
+ * (answered to nobody: the loop only rebuilds the entry), so in steady
+ * traffic no worker waits for the loop to renew an entry. A miss (absent,
+ * stale, not cacheable) is copied into the same queue and the loop thread is
+ * woken with uv_async_send; the loop answers it with the normal path
+ * (dns_udp_answer: dns_cached_respond, which also fills the cache; the
+ * recursors when needed) and sends from its own socket, which has
  * the same address and port, so the client sees the source it asked. With a
  * wildcard address no socket picks a source address itself: the kernel
  * chooses it for each, as for the loop's socket alone. The loop's socket
