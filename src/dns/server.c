@@ -350,7 +350,8 @@ int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struc
 	/* the workers only pay with a second CPU to run on (worker.c), and
 	 * serve cached local answers, which a client agent does not have */
 	int cpus[DNS_WORKERS_MAX];
-	srv->shared_udp = n > 0 && dns_worker_cpus(cpus) >= 2 && !srv->client;
+	size_t ncpus = dns_worker_cpus(cpus);
+	srv->shared_udp = n > 0 && ncpus >= 2 && !srv->client;
 	dns_recursor_init(&srv->rec, loop, &srv->view);
 	srv->rec_open = true;
 	for (size_t i = 0; i < n; i++) {
@@ -363,7 +364,7 @@ int dns_server_start(uv_loop_t *loop, const struct dns_server_config *cfg, struc
 		}
 	}
 	if (srv->shared_udp) {
-		int rv = dns_worker_start(srv);
+		int rv = dns_worker_start(srv, cpus, ncpus);
 		if (rv)
 			log_warn("agent",
 				 "DNS UDP workers not started (%s): the loop answers alone",

@@ -175,9 +175,10 @@ void dns_tconn_maybe_finish(struct tconn *c);
  * DNS_WORKERS_MAX of the process's affinity mask (the online CPUs when it
  * cannot be read). Their count; fewer than 2 means no workers. */
 size_t dns_worker_cpus(int *cpus);
-/* Starts the workers over srv->udp (bound with SO_REUSEPORT); 0 or a libuv
- * error (the server then answers everything on the loop, as before). */
-int dns_worker_start(struct dns_server *srv);
+/* Starts one worker pinned to each of cpus[nt] (dns_worker_cpus, nt >= 2)
+ * over srv->udp (bound with SO_REUSEPORT); 0 or a libuv error (the server
+ * then answers everything on the loop, as before). */
+int dns_worker_start(struct dns_server *srv, const int *cpus, size_t nt);
 /* Stops and joins the threads; the async handle closes later (srv->handles). */
 void dns_worker_stop(struct dns_server *srv);
 

@@ -139,10 +139,9 @@ void dns_udp_renew(struct dns_server *srv, const uint8_t *pkt, size_t len)
 {
 	size_t n = 0;
 	/* the entry is older than the loop accepts, so this rebuilds it; what
-	 * comes out (a reply, or anything else if the data moved) goes nowhere */
-	if (!srv->client)
-		dns_cached_respond(srv->cache, &srv->view, dns_cache_now_ms(), pkt, len, srv->out,
-				   &n);
+	 * comes out (a reply, or anything else if the data moved) goes nowhere
+	 * (only servers have workers, so the cache is in use) */
+	dns_cached_respond(srv->cache, &srv->view, dns_cache_now_ms(), pkt, len, srv->out, &n);
 }
 
 void dns_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)

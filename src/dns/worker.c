@@ -94,7 +94,6 @@ struct wthread {
 	struct dns_worker *w;			       /* shared part */
 	pthread_t th;				       /* the thread */
 	bool running;				       /* pthread_create succeeded */
-	int cpu;				       /* the CPU it is pinned to */
 	int *fds;				       /* its sockets, index = listener index */
 	struct pollfd *pfds;			       /* fds then the eventfd */
 	uint64_t rng;				       /* xorshift state (variant choice) */
@@ -416,12 +415,8 @@ static int bind_thread(struct dns_worker *w, struct wthread *t)
 	return 0;
 }
 
-int dns_worker_start(struct dns_server *srv)
+int dns_worker_start(struct dns_server *srv, const int *cpus, size_t nt)
 {
-	int cpus[DNS_WORKERS_MAX];
-	size_t nt = dns_worker_cpus(cpus);
-	if (nt < 2)
-		return UV_ENOTSUP; /* one CPU: the loop alone is faster (see the model) */
 	struct dns_worker *w = xcalloc(1, sizeof(*w));
 	w->srv = srv;
 	w->n = srv->nudp;
@@ -436,7 +431,6 @@ int dns_worker_start(struct dns_server *srv)
 	for (size_t k = 0; k < nt; k++) {
 		struct wthread *t = &w->t[k];
 		t->w = w;
-		t->cpu = cpus[k];
 		t->fds = xmalloc((w->n ? w->n : 1) * sizeof(*t->fds));
 		for (size_t i = 0; i < w->n; i++)
 			t->fds[i] = -1;
@@ -465,7 +459,7 @@ int dns_worker_start(struct dns_server *srv)
 		t->running = true;
 		cpu_set_t one;
 		CPU_ZERO(&one);
-		CPU_SET(t->cpu, &one);
+		CPU_SET(cpus[k], &one);
 		pthread_setaffinity_np(t->th, sizeof(one), &one); /* best effort */
 		pthread_setname_np(t->th, "cairn-dns-udp");	  /* top -H, bench/dns.sh */
 	}
